@@ -1,0 +1,37 @@
+# Two commands on a fresh machine: `make run` serves the lab, `make test` runs every test.
+# Each creates the virtual environment .venv on first use and refreshes it when pyproject.toml changes.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+ARGS ?=
+PYTEST_ARGS ?=
+
+.PHONY: run dev test bench screenshot clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.app-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.app-installed
+
+## make run: serve the lab with gunicorn on http://127.0.0.1:8050 (ARGS="--workers 8 --port 8060")
+run: $(VENV)/.app-installed
+	$(BIN)/python app.py $(ARGS)
+
+## make dev: one process with Dash's debug server and hot reload
+dev: $(VENV)/.app-installed
+	$(BIN)/python app.py --dev $(ARGS)
+
+## make test: unit, integration (real gunicorn, real Redis) and browser (headless Chromium) tests
+test: $(VENV)/.test-installed
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache *.egg-info

@@ -1,0 +1,64 @@
+"""gunicorn settings and hooks, shared by `python app.py` and by a plain `gunicorn app:server`.
+
+`gunicorn.conf.py` at the project root re-exports these names, and gunicorn reads that file by
+default when started from the project directory (as the Dockerfile and compose file do);
+`lab.launcher` passes the same values through gunicorn's embedding API. Options given on the
+gunicorn command line (`--workers 8`, `--bind …`) win over these defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from lab.settings import SettingsError, get_settings
+from lab.workers import MASTER_PID_ENV
+
+try:
+    _settings = get_settings()
+except SettingsError as exc:  # one line, then stop: no traceback, no worker boot loop
+    sys.stderr.write(f"Configuration error: {exc}\n")
+    raise SystemExit(2) from None
+
+bind = [f"{_settings.host}:{_settings.port}"]
+workers = _settings.workers
+worker_class = "sync"
+# Import the app once in the master and fork workers from it: workers start in milliseconds
+# (which makes changing the worker count from a page snappy) and share memory pages. Every
+# per-process resource (Redis pools, SQLite connections) is opened lazily after the fork.
+preload_app = True
+# Long enough for the largest lesson (a 1,000,000-row session DataFrame serialized as JSON).
+timeout = 120
+graceful_timeout = 10
+# gunicorn 27's control socket has one default path per user, shared by every instance; the
+# lab changes its worker count with signals instead, so the socket stays off.
+control_socket_disable = True
+errorlog = "-"
+loglevel = "info"
+accesslog = None
+
+
+def when_ready(server) -> None:
+    # Workers inherit the environment at fork: this is how they find their master.
+    os.environ[MASTER_PID_ENV] = str(server.pid)
+    settings = get_settings()
+    urls = ", ".join(_listener_urls(server))
+    backend = f"redis ({settings.redis_url_display})" if settings.redis_url else f"filesystem ({settings.cache_dir})"
+    server.log.info("Live lab ready on %s  backend: %s  workers: %d", urls, backend, server.num_workers)
+    print(
+        f"\n  Sharing data between Dash callbacks: a live lab\n"
+        f"  Open      {urls}\n"
+        f"  Backend   {backend}\n"
+        f"  Workers   {server.num_workers} (gunicorn master PID {server.pid})\n",
+        flush=True,
+    )
+
+
+def _listener_urls(server) -> list[str]:
+    urls = []
+    for listener in server.LISTENERS:
+        address = str(listener)
+        if address.startswith("http://0.0.0.0:"):
+            address = address.replace("0.0.0.0", "127.0.0.1", 1)
+        urls.append(address if address.startswith(("http", "unix")) else f"http://{address}")
+    return urls or [_settings.url]

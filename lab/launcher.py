@@ -1,0 +1,77 @@
+"""`python app.py`: serve the lab with gunicorn (several workers) or, with --dev, one debug process.
+
+gunicorn is embedded through its `BaseApplication` API, not started as a shell command, and
+reads the same settings and hooks as a plain `gunicorn app:server` (`lab.gunicorn_config`).
+Command-line options are written back to the environment first, so the master, every worker
+and `lab.settings` agree on one configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from lab.settings import MAX_WORKERS, SettingsError, get_settings
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python app.py",
+        description="Serve the live lab for sharing data between Dash callbacks.",
+        epilog="Every option also reads from the environment (WORKERS, HOST, PORT); see README.md for the rest.",
+    )
+    parser.add_argument("--workers", type=int, metavar="N", help=f"gunicorn worker processes, 1 to {MAX_WORKERS} (default 4, env WORKERS)")
+    parser.add_argument("--host", metavar="ADDRESS", help="address to listen on (default 127.0.0.1, env HOST)")
+    parser.add_argument("--port", type=int, metavar="PORT", help="port to listen on (default 8050, env PORT)")
+    parser.add_argument("--dev", action="store_true", help="one process with Dash's debug server and hot reload, no gunicorn")
+    return parser.parse_args(argv)
+
+
+def apply_to_environment(args: argparse.Namespace) -> None:
+    for name, value in (("WORKERS", args.workers), ("HOST", args.host), ("PORT", args.port)):
+        if value is not None:
+            os.environ[name] = str(value)
+    get_settings.cache_clear()
+
+
+def gunicorn_options() -> dict:
+    from lab import gunicorn_config
+
+    names = ("bind", "workers", "worker_class", "timeout", "graceful_timeout", "control_socket_disable", "preload_app",
+             "errorlog", "loglevel", "accesslog", "when_ready")
+    settings = get_settings()
+    options = {name: getattr(gunicorn_config, name) for name in names}
+    options.update(bind=[f"{settings.host}:{settings.port}"], workers=settings.workers)
+    return options
+
+
+def serve_gunicorn(wsgi_app, options: dict) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    class LabServer(BaseApplication):
+        def load_config(self):
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return wsgi_app
+
+    LabServer().run()
+
+
+def main(dash_app, argv: list[str] | None = None) -> int:
+    """Run `dash_app` as the command line asks; returns the exit status."""
+    args = parse_args(argv)
+    apply_to_environment(args)
+    try:
+        settings = get_settings()
+    except SettingsError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
+    if args.dev:
+        print(f"Dev server (one process, debug on) at {settings.url}  backend: {settings.backend}", flush=True)
+        dash_app.run(host=settings.host, port=settings.port, debug=True)
+        return 0
+    serve_gunicorn(dash_app.server, gunicorn_options())
+    return 0

@@ -1,0 +1,131 @@
+"""Overview: the problem every lesson solves, why Dash is stateless, and where shared data can live."""
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from components.shell import lesson_pages
+
+dash.register_page(__name__, path="/", name="Overview", title="Sharing data between callbacks: a live lab",
+                   order=0, nav_label="Overview")
+
+
+def _problem():
+    return html.Div(
+        [
+            html.Div("A live lab", className="lab-kicker"),
+            html.H1("Several callbacks need the same expensive result. Where do you keep it?"),
+            html.P(
+                [
+                    "Your app downloads data, queries a database or runs a model, and then several callbacks "
+                    "need the result: a graph, a table, a summary. Computing it again in every callback is slow. "
+                    "Keeping it in a Python global looks like it works on your laptop and then breaks as soon as "
+                    "two people use the app, or it runs with more than one worker. ",
+                    "Each page of this lab is a working demo of one way to share the result, with live meters: "
+                    "a timer, the number of real recomputes across all workers, and the bytes each callback "
+                    "sends up and down, measured on the real HTTP bodies.",
+                ],
+                className="lab-lead",
+            ),
+        ],
+        className="lab-hero",
+    )
+
+
+def _stateless():
+    browsers = html.Div([html.Div(["You", html.Small("tab 1")], className="lab-box"),
+                         html.Div(["Another learner", html.Small("tab 2")], className="lab-box"),
+                         html.Div(["You again", html.Small("a new tab")], className="lab-box")],
+                        className="lab-diagram-col")
+    workers = html.Div([html.Div(["gunicorn master", html.Small("hands each request to a free worker")], className="lab-box"),
+                        *[html.Div([f"worker {i}", html.Small("its own memory, its own globals")],
+                                   className="lab-box lab-box-worker") for i in (1, 2, 3)]],
+                       className="lab-diagram-col")
+    stores = html.Div([html.Div(["Browser", html.Small("dcc.Store")], className="lab-box lab-box-store"),
+                       html.Div(["Disk", html.Small("files, a database")], className="lab-box lab-box-store"),
+                       html.Div(["Shared memory", html.Small("Redis")], className="lab-box lab-box-store")],
+                      className="lab-diagram-col")
+    arrow = html.Div("→", className="lab-arrow")
+    return dbc.Row(
+        [
+            dbc.Col(
+                html.Div(
+                    [
+                        html.H3("Dash is stateless, on purpose"),
+                        html.P(["A Dash app scales by running copies of itself: several worker processes on one "
+                               "machine (", html.Code("gunicorn app:server --workers 8", className="text-nowrap"), "), several containers, several servers "
+                               "behind a load balancer. If one copy fails, the others keep serving."]),
+                        html.P(["The price: ", html.Strong("there is no link between a user and a process. "),
+                                "Any worker may answer any callback, so your next click can land on a process that "
+                                "has never seen your previous one. A global variable lives in one process's memory, "
+                                "is shared by every user of that process, and is missing from all the others."]),
+                        html.P("So data that callbacks share must live somewhere every process can reach.",
+                               className="mb-0"),
+                    ],
+                    className="lab-card",
+                ),
+                lg=5,
+            ),
+            dbc.Col(html.Div([html.Div([browsers, arrow, workers, arrow, stores], className="lab-diagram")],
+                             className="lab-card"), lg=7),
+        ],
+        className="g-3",
+    )
+
+
+PLACES = [
+    ("1", "In the browser", "dcc.Store",
+     "The data travels with the user's session: nothing to run on the server, isolated per user for free.",
+     ["no server memory", "per user"], ["sent over the network, up again with every callback that reads it"]),
+    ("2", "On disk", "files, a database, FileSystemCache",
+     "Every process on the machine reads the same files. Simple and durable.",
+     ["shared by all workers", "survives restarts"], ["one machine only", "slower than memory"]),
+    ("3", "In shared memory", "Redis",
+     "A server every process and every machine can reach: the way to scale past one box.",
+     ["shared by all workers and servers", "fast"], ["one more service to run"]),
+]
+
+
+def _places():
+    cards = []
+    for number, title, how, text, good, bad in PLACES:
+        cards.append(dbc.Col(html.Div([
+            html.Div(f"Place {number}", className="lab-kicker"),
+            html.H3(title),
+            html.Div(html.Code(how), className="mb-2"),
+            html.P(text),
+            html.Div([*[html.Span(g, className="lab-tag lab-tag-good") for g in good],
+                      *[html.Span(b, className="lab-tag lab-tag-bad") for b in bad]]),
+        ], className="lab-card"), md=4))
+    return dbc.Row(cards, className="g-3")
+
+
+def _lessons():
+    pages = lesson_pages()
+    if not pages:
+        return html.P("The pattern pages appear here as they are added to the lab.", className="lab-muted")
+    return dbc.Row(
+        [
+            dbc.Col(dcc.Link(html.Div([html.Div(str(p["lesson"]), className="lab-lesson-number"),
+                                       html.H3(p["name"]),
+                                       html.P(p.get("description") or "", className="lab-muted")],
+                                      className="lab-card"),
+                             href=p["relative_path"], className="lab-lesson"), md=6, lg=4)
+            for p in pages
+        ],
+        className="g-3",
+    )
+
+
+def layout(**_kwargs):
+    return html.Div(
+        [
+            _problem(),
+            _stateless(),
+            html.H2("Three places to keep shared data", className="lab-section-title"),
+            _places(),
+            html.H2("The lessons", className="lab-section-title"),
+            _lessons(),
+        ],
+        id="home",
+    )

@@ -1,0 +1,76 @@
+"""docker-compose.yml and the Dockerfile, checked without a Docker engine: the file is validated
+against the Compose specification, its pieces are checked, and the app service's own command
+line is run here under gunicorn against a real Redis, as the container would run it."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.gunicorn
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+COMPOSE = yaml.safe_load((PROJECT_DIR / "docker-compose.yml").read_text())
+
+
+def interpolate(value: str) -> str:
+    """Compose's ${NAME:-default} with nothing set in the environment: the default."""
+    return re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", str(value))
+
+
+def test_compose_file_is_valid_against_the_spec():
+    checker = Path(sys.executable).with_name("check-jsonschema")
+    proc = subprocess.run([str(checker), "--builtin-schema", "vendor.compose-spec", "docker-compose.yml"],
+                          cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_compose_services():
+    services = COMPOSE["services"]
+    assert set(services) == {"redis", "app"}
+    redis = services["redis"]
+    assert redis["image"].startswith("redis:")
+    assert "redis-cli" in redis["healthcheck"]["test"] and "ping" in redis["healthcheck"]["test"]
+
+    app = services["app"]
+    assert app["build"] == "."
+    assert app["command"][:2] == ["gunicorn", "app:server"]
+    assert app["environment"]["REDIS_URL"] == "redis://redis:6379/0"
+    assert interpolate(app["environment"]["WORKERS"]) == "4"
+    assert "8050:8050" in app["ports"]
+    assert app["depends_on"] == {"redis": {"condition": "service_healthy"}}
+    for name, service in services.items():  # the schema does not catch a dangling depends_on
+        assert set(service.get("depends_on", {})) <= set(services), name
+
+
+def test_dockerfile():
+    lines = [line.strip() for line in (PROJECT_DIR / "Dockerfile").read_text().splitlines()]
+    instructions = [line for line in lines if line and not line.startswith("#")]
+    assert re.fullmatch(r"FROM python:3\.\d+-slim", instructions[0])
+    users = [line for line in instructions if line.startswith("USER ")]
+    assert users and users[-1] not in ("USER root", "USER 0")
+    assert any(line.startswith("HEALTHCHECK") for line in instructions)
+    assert instructions[-1] == 'CMD ["gunicorn", "app:server", "--bind", "0.0.0.0:8050"]'
+    for path in ("app.py", "gunicorn.conf.py", "lab", "components", "pages", "assets"):
+        assert any(line.startswith("COPY") and path in line.split() for line in instructions), path
+
+
+@pytest.mark.redis
+def test_compose_command_runs_the_app(lab_server, redis_url):
+    """The app service's command and environment, bound to 127.0.0.1 instead of 0.0.0.0."""
+    app = COMPOSE["services"]["app"]
+    env = {name: interpolate(value) for name, value in app["environment"].items()}
+    env["REDIS_URL"] = redis_url  # the test's Redis instead of the `redis` service
+    command = [str(Path(sys.executable).with_name(app["command"][0])), *app["command"][1:]]
+    bind = command.index("--bind") + 1
+    assert command[bind] == "0.0.0.0:8050"
+
+    def argv(port):
+        return [*command[:bind], f"127.0.0.1:{port}", *command[bind + 1:]]
+
+    server = lab_server(workers=int(env["WORKERS"]), env=env, argv=argv)
+    health = server.health()
+    assert health["backend"] == "redis" and health["redis"]["reachable"] is True
+    assert len(health["workers"]) == 4
