@@ -33,5 +33,9 @@ dev: $(VENV)/.app-installed
 test: $(VENV)/.test-installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## make bench: the benchmark scripts, which print their figures side by side (see bench/)
+bench: $(VENV)/.test-installed
+	$(BIN)/python -m bench.instruments
+
 clean:
 	rm -rf $(VENV) .pytest_cache *.egg-info

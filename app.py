@@ -12,7 +12,7 @@ import dash_bootstrap_components  # noqa: F401  (registers the component library
 from dash import Dash
 
 from components.shell import create_shell
-from lab import api
+from lab import api, instrument, logs
 from lab.cache import cache, cache_config
 from lab.settings import SettingsError, get_settings
 
@@ -30,9 +30,10 @@ app = Dash(
     suppress_callback_exceptions=True,
 )
 server = app.server
-server.secret_key = settings.secret_key
+logs.configure()
 cache.init_app(server, config=cache_config(settings))
 api.init_app(server)
+instrument.init_app(app, settings)
 app.layout = create_shell
 
 if __name__ == "__main__":

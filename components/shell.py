@@ -1,28 +1,25 @@
 """The shell every page sits in: navbar generated from `dash.page_registry`, backend badge,
-degraded-mode banner, the page container and the one-per-second snapshot of the server's state.
+degraded-mode banner, worker strip, the page container, and the snapshot of the server's state.
 
-The snapshot is the only request the shell makes on its own (at most one per second per open
-page); the badge and banner are drawn from it in the browser (`assets/lab.js`).
+Each page load mints a signed session id (a "visit"); `assets/lab.js` sends it with every
+callback request, so the meters can tell this visit's callbacks from everyone's. The snapshot
+is the only request the instruments make: one light request per second per open page, answered
+with 204 when nothing changed. Badge, banner, worker strip, meters and timelines are drawn from
+it in the browser.
 """
 
 from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html, no_update
+from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html
+from dash.exceptions import PreventUpdate
 
-from lab.health import backend_status
+from components import ids
+from components.worker_strip import create_worker_strip
+from lab import sessions, snapshot
+from lab.instrument import current_session
 from lab.settings import get_settings
-from lab.workers import server_info
-
-
-class ids:
-    tick = "lab-tick"
-    snapshot = "lab-snapshot"
-    badge = "lab-backend-badge"
-    banner = "lab-degraded-banner"
-    navbar = "lab-navbar"
-
 
 SNAPSHOT_INTERVAL_MS = 1000
 
@@ -38,6 +35,14 @@ def lesson_pages() -> list[dict]:
     return [p for p in nav_pages() if p.get("lesson")]
 
 
+def pattern_at(pathname: str | None) -> str | None:
+    """The `pattern` of the page at `pathname` (whose ids, and so callbacks, start with it)."""
+    for page in dash.page_registry.values():
+        if page["relative_path"] == pathname:
+            return page.get("pattern")
+    return None
+
+
 def create_navbar() -> dbc.Navbar:
     links = [
         dbc.NavItem(
@@ -47,7 +52,6 @@ def create_navbar() -> dbc.Navbar:
                 href=p["relative_path"],
                 active="exact",
                 className="lab-nav-link",
-                id={"type": "lab-nav-link", "path": p["path"]},
             )
         )
         for p in nav_pages()
@@ -63,65 +67,70 @@ def create_navbar() -> dbc.Navbar:
                 dbc.NavbarToggler(id="lab-navbar-toggler"),
                 dbc.Collapse(
                     [dbc.Nav(links, navbar=True, className="me-auto"),
-                     html.Span(id=ids.badge, className="lab-badge")],
+                     html.Span(id=ids.BADGE, className="lab-badge")],
                     id="lab-navbar-collapse",
                     navbar=True,
                 ),
             ],
             fluid=True,
         ),
-        id=ids.navbar,
+        id=ids.NAVBAR,
         color="dark",
         dark=True,
         className="lab-navbar",
     )
 
 
-def snapshot() -> dict:
-    """What the shell shows about the server right now (not which worker answered: that
-    changes on every tick and would defeat the unchanged-snapshot check)."""
-    info = server_info()
-    info.pop("pid")
-    return {"health": {**backend_status(dash.get_app().server, get_settings()), **info}}
-
-
 def create_shell(**_kwargs):
-    """The app layout, evaluated on every page load."""
+    """The app layout, evaluated on every page load: each load is a new visit."""
+    settings = get_settings()
+    token = sessions.mint(settings.secret_key)
+    visit = sessions.verify(settings.secret_key, token)
+    first = snapshot.build(dash.get_app().server, settings, visit, None)
     return html.Div(
         [
             create_navbar(),
-            html.Div(id=ids.banner, className="lab-banner", role="alert", hidden=True),
+            create_worker_strip(),
+            html.Div(id=ids.BANNER, className="lab-banner", role="alert", hidden=True),
             dbc.Container(dash.page_container, fluid="xl", className="lab-page"),
             html.Footer(
                 ["A live lab on the Dash docs chapter “Sharing Data Between Callbacks”. ",
                  "Every number on these pages is measured on this server, now."],
                 className="lab-footer",
             ),
-            dcc.Store(id=ids.snapshot, data=snapshot()),
-            dcc.Interval(id=ids.tick, interval=SNAPSHOT_INTERVAL_MS),
+            dcc.Store(id=ids.SNAPSHOT, data=first),
+            dcc.Store(id=ids.DIGEST, data=snapshot.digest(first)),
+            dcc.Interval(id=ids.TICK, interval=SNAPSHOT_INTERVAL_MS),
         ],
+        id=ids.SHELL,
         className="lab-shell",
+        **{"data-lab-session": token},
     )
 
 
 @callback(
-    Output(ids.snapshot, "data"),
-    Input(ids.tick, "n_intervals"),
-    State(ids.snapshot, "data"),
+    Output(ids.SNAPSHOT, "data"),
+    Output(ids.DIGEST, "data"),
+    Input(ids.TICK, "n_intervals"),
+    Input("_pages_location", "pathname"),
+    State(ids.DIGEST, "data"),
     prevent_initial_call=True,
 )
-def refresh_snapshot(_n, previous):
-    fresh = snapshot()
-    return no_update if fresh == previous else fresh
+def refresh_snapshot(_n, pathname, previous_digest):
+    fresh = snapshot.build(dash.get_app().server, get_settings(), current_session(), pattern_at(pathname))
+    fresh_digest = snapshot.digest(fresh)
+    if fresh_digest == previous_digest:
+        raise PreventUpdate
+    return fresh, fresh_digest
 
 
 clientside_callback(
     ClientsideFunction("lab", "renderBackend"),
-    Output(ids.badge, "children"),
-    Output(ids.badge, "className"),
-    Output(ids.banner, "children"),
-    Output(ids.banner, "hidden"),
-    Input(ids.snapshot, "data"),
+    Output(ids.BADGE, "children"),
+    Output(ids.BADGE, "className"),
+    Output(ids.BANNER, "children"),
+    Output(ids.BANNER, "hidden"),
+    Input(ids.SNAPSHOT, "data"),
 )
 
 clientside_callback(

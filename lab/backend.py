@@ -83,8 +83,16 @@ class RedisLink:
         self._succeeded()
         return result
 
-    def reachable(self) -> bool:
-        """Ping Redis now (unless it failed less than a second ago)."""
+    def reachable(self, fresh: bool = False) -> bool:
+        """Ping Redis. Unless `fresh`, a failure less than a second ago answers False without trying."""
+        if fresh:
+            try:
+                self.client.ping()
+            except redis.RedisError as exc:
+                self._failed(exc)
+                return False
+            self._succeeded()
+            return True
         return bool(self.call(self.client.ping, default=False))
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import sys
 
+from lab.guard import LISTENERS_ENV
+from lab.metrics import flush_recorders, prepare_stores
 from lab.settings import SettingsError, get_settings
 from lab.workers import MASTER_PID_ENV
 
@@ -38,9 +40,21 @@ loglevel = "info"
 accesslog = None
 
 
+def on_starting(server) -> None:
+    """In the master, before any worker forks: create what the workers will open after the fork."""
+    prepare_stores(get_settings())
+
+
+def worker_exit(server, worker) -> None:
+    """A worker leaving gracefully (fewer workers, shutdown) writes its last figures first."""
+    flush_recorders()
+
+
 def when_ready(server) -> None:
-    # Workers inherit the environment at fork: this is how they find their master.
+    # Workers inherit the environment at fork: this is how they find their master, and which
+    # addresses the lab is served on (the instructor guard needs it).
     os.environ[MASTER_PID_ENV] = str(server.pid)
+    os.environ[LISTENERS_ENV] = ",".join(str(listener) for listener in server.LISTENERS)
     settings = get_settings()
     urls = ", ".join(_listener_urls(server))
     backend = f"redis ({settings.redis_url_display})" if settings.redis_url else f"filesystem ({settings.cache_dir})"

@@ -39,7 +39,7 @@ def gunicorn_options() -> dict:
     from lab import gunicorn_config
 
     names = ("bind", "workers", "worker_class", "timeout", "graceful_timeout", "control_socket_disable", "preload_app",
-             "errorlog", "loglevel", "accesslog", "when_ready")
+             "errorlog", "loglevel", "accesslog", "on_starting", "when_ready", "worker_exit")
     settings = get_settings()
     options = {name: getattr(gunicorn_config, name) for name in names}
     options.update(bind=[f"{settings.host}:{settings.port}"], workers=settings.workers)
@@ -70,6 +70,13 @@ def main(dash_app, argv: list[str] | None = None) -> int:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
     if args.dev:
+        from lab.guard import LISTENERS_ENV
+        from lab.metrics import prepare_stores
+        from lab.workers import MASTER_PID_ENV
+
+        for inherited in (LISTENERS_ENV, MASTER_PID_ENV):  # this process is no gunicorn worker
+            os.environ.pop(inherited, None)
+        prepare_stores(settings)
         print(f"Dev server (one process, debug on) at {settings.url}  backend: {settings.backend}", flush=True)
         dash_app.run(host=settings.host, port=settings.port, debug=True)
         return 0

@@ -37,6 +37,7 @@ class Settings:
     max_sessions: int = 100
     cache_timeout: int = 300
     instructor_token: str | None = None
+    instruments: bool = True
     secret_key: str = field(default="", repr=False)
 
     @property
@@ -97,6 +98,17 @@ def _float(env, name: str, default: float, lo: float, hi: float) -> float:
     if value is None or value != value or not lo <= value <= hi:
         raise SettingsError(f"{name} must be a number of seconds from {lo:g} to {hi:g} (got {raw!r})")
     return value
+
+
+def _switch(env, name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "on", "true", "yes"):
+        return True
+    if raw in ("0", "off", "false", "no"):
+        return False
+    raise SettingsError(f"{name} must be on or off (got {raw!r})")
 
 
 def _redis_url(env) -> str | None:
@@ -183,6 +195,7 @@ def load_settings(env=None) -> Settings:
         max_sessions=_int(env, "MAX_SESSIONS", 100, 1, 1_000_000),
         cache_timeout=_int(env, "CACHE_TIMEOUT", 300, 1, 7 * 24 * 3600),
         instructor_token=env.get("INSTRUCTOR_TOKEN", "").strip() or None,
+        instruments=_switch(env, "INSTRUMENTS", True),
         secret_key=_secret_key(env, data_dir),
     )
 

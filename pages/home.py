@@ -1,13 +1,38 @@
-"""Overview: the problem every lesson solves, why Dash is stateless, and where shared data can live."""
+"""Overview: the problem every lesson solves, why Dash is stateless, where shared data can live,
+and a first go with the meters every lesson uses."""
+
+import base64
+import os
+import random
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import Input, Output, State, callback, dcc, html
 
+from components.code_view import create_code_view
+from components.meters import MeterPanel
 from components.shell import lesson_pages
+from components.timeline import Timeline
+from lab.cache import cache
+from lab.instrument import expensive_step, simulate_work
+from lab.settings import get_settings
 
 dash.register_page(__name__, path="/", name="Overview", title="Sharing data between callbacks: a live lab",
-                   order=0, nav_label="Overview")
+                   order=0, nav_label="Overview", pattern="overview")
+
+
+class ids:
+    size = "overview-size"
+    run = "overview-run"
+    fetch = "overview-fetch"
+    send = "overview-send"
+    result = "overview-result"
+    fetched = "overview-fetched"
+    store = "overview-store"
+    received = "overview-received"
+
+
+SIZES = {1_000: "1 KB", 100_000: "100 KB", 1_000_000: "1 MB"}
 
 
 def _problem():
@@ -117,6 +142,82 @@ def _lessons():
     )
 
 
+def make_payload(size: int) -> str:
+    """`size` characters of deterministic, hard-to-compress data (base64 of seeded random bytes)."""
+    raw = random.Random(size).randbytes(size * 3 // 4 + 3)
+    return base64.b64encode(raw).decode()[:size]
+
+
+def compute_result(size: int) -> str:
+    """The demo's expensive step: slow, counted, and its result kept in the shared server cache."""
+    with expensive_step("overview", "demo"):
+        simulate_work()
+        payload = make_payload(size)
+    cache.set(f"overview:{size}", payload)
+    return payload
+
+
+@callback(Output(ids.result, "children"), Input(ids.run, "n_clicks"), State(ids.size, "value"),
+          prevent_initial_call=True)
+def run_step(_clicks, size):
+    compute_result(size)
+    return f"Computed {SIZES[size]} on worker {os.getpid()} and kept it in the server cache."
+
+
+@callback(Output(ids.store, "data"), Output(ids.fetched, "children"), Input(ids.fetch, "n_clicks"),
+          State(ids.size, "value"), prevent_initial_call=True)
+def fetch_into_browser(_clicks, size):
+    payload = cache.get(f"overview:{size}")
+    how = "a cache hit" if payload is not None else "a cache miss, so the step ran"
+    if payload is None:
+        payload = compute_result(size)
+    return payload, f"Fetched {SIZES[size]} into a dcc.Store from worker {os.getpid()} ({how})."
+
+
+@callback(Output(ids.received, "children"), Input(ids.send, "n_clicks"), State(ids.store, "data"),
+          prevent_initial_call=True)
+def send_back_up(_clicks, data):
+    if not data:
+        return "Fetch something first: the store is empty."
+    return f"Worker {os.getpid()} received {len(data):,} characters from your browser."
+
+
+def _try_the_meters():
+    step = get_settings().step_seconds
+    buttons = [
+        (ids.run, f"1 · Run the expensive step ({step:g} s)", ids.result),
+        (ids.fetch, "2 · Fetch the result into the browser", ids.fetched),
+        (ids.send, "3 · Send it back up in a callback", ids.received),
+    ]
+    return html.Div(
+        [
+            html.P(["Every lesson has these instruments. Try them here: run a slow step, then fetch its result "
+                    "into a ", html.Code("dcc.Store"), " and send it back up. Watch the timer tick while a "
+                    "callback runs, the count of real executions, the bytes on the wire, and which worker "
+                    "process answered each click (in the strip under the navbar and in the timeline)."],
+                   className="lab-muted"),
+            dbc.Row(
+                [
+                    dbc.Col(html.Div([
+                        html.Label("Size of the result", htmlFor=ids.size, className="fw-semibold"),
+                        dcc.RadioItems(id=ids.size, options=[{"label": f" {v}", "value": k} for k, v in SIZES.items()],
+                                       value=100_000, inline=True, inputClassName="me-1", labelClassName="me-3"),
+                        *[html.Div([dbc.Button(label, id=button, n_clicks=0, color="primary", outline=True,
+                                               className="w-100 text-start"),
+                                    html.Div(id=out, className="lab-demo-result")], className="mt-2")
+                          for button, label, out in buttons],
+                        dcc.Store(id=ids.store),
+                    ], className="lab-demo"), lg=5),
+                    dbc.Col([MeterPanel("overview", title="Meters for this demo"),
+                             html.Div(Timeline("overview"), className="mt-3")], lg=7),
+                ],
+                className="g-3",
+            ),
+            html.Div(create_code_view(run_step, fetch_into_browser, send_back_up, compute_result), className="mt-3"),
+        ]
+    )
+
+
 def layout(**_kwargs):
     return html.Div(
         [
@@ -126,6 +227,8 @@ def layout(**_kwargs):
             _places(),
             html.H2("The lessons", className="lab-section-title"),
             _lessons(),
+            html.H2("How to read the meters", className="lab-section-title"),
+            _try_the_meters(),
         ],
         id="home",
     )

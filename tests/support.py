@@ -235,3 +235,94 @@ def render_page(base_url: str, path: str) -> dict:
     response.raise_for_status()
     result = response.json()["response"]
     return {"title": result["_pages_store"]["data"]["title"], "layout": result["_pages_content"]["children"]}
+
+
+class Exchange:
+    """One callback request as the wire saw it: bytes up, bytes down (compressed, if it was)."""
+
+    def __init__(self, status: int, sent: int, received: int, body: bytes, headers, decoded: bytes):
+        self.status, self.sent, self.received = status, sent, received
+        self.wire_body, self.headers, self.content = body, headers, decoded
+
+    def json(self):
+        return json.loads(self.content)
+
+
+def exchange(base_url: str, body: dict | bytes, headers: dict | None = None, timeout: float = 120) -> Exchange:
+    """POST a callback like a browser (accepting compression) and keep the response body's wire size."""
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    response = requests.post(
+        base_url + "/_dash-update-component", data=data, timeout=timeout, stream=True,
+        headers={"Content-Type": "application/json", "Accept-Encoding": "gzip, deflate, br, zstd", **(headers or {})},
+    )
+    wire = response.raw.read(decode_content=False)
+    decoded = response.content if not wire else _decode(wire, response.headers.get("Content-Encoding"))
+    return Exchange(response.status_code, len(data), len(wire), wire, response.headers, decoded)
+
+
+def _decode(wire: bytes, encoding: str | None) -> bytes:
+    if not encoding or encoding == "identity":
+        return wire
+    if encoding == "gzip":
+        import gzip
+        return gzip.decompress(wire)
+    if encoding == "deflate":
+        import zlib
+        return zlib.decompress(wire)
+    if encoding == "br":
+        import brotli
+        return brotli.decompress(wire)
+    if encoding == "zstd":
+        from flask_compress.compat import compression  # the app's own zstd binding
+        return compression.zstd.decompress(wire)
+    raise ValueError(f"unknown Content-Encoding {encoding}")
+
+
+def visit_token(base_url: str) -> str:
+    """A fresh visit's signed session id, as the shell layout hands it to the browser."""
+    layout = requests.get(base_url + "/_dash-layout", timeout=30).json()
+    return layout["props"]["data-lab-session"]
+
+
+class UnixHTTP:
+    """A tiny HTTP client for a server bound to a unix socket (as behind a reverse proxy)."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def request(self, method: str, url: str, body: dict | None = None, headers: dict | None = None):
+        import http.client
+
+        class Connection(http.client.HTTPConnection):
+            def connect(inner):
+                inner.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                inner.sock.settimeout(30)
+                inner.sock.connect(self.path)
+
+        conn = Connection("lab.local")
+        data = json.dumps(body).encode() if body is not None else None
+        conn.request(method, url, body=data, headers={"Content-Type": "application/json", **(headers or {})})
+        response = conn.getresponse()
+        payload = response.read()
+        conn.close()
+        return response.status, json.loads(payload) if payload else None
+
+
+def eventually(read, ready, timeout: float = 5.0, settle: float = 0.3):
+    """Poll `read()` until `ready(value)`, then wait `settle` seconds more and read again, so a
+    count that overshoots is caught too. The instruments write in batches within ~0.1 s."""
+    deadline = time.monotonic() + timeout
+    value = read()
+    while not ready(value):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not ready after {timeout}s: {value}")
+        time.sleep(0.05)
+        value = read()
+    time.sleep(settle)
+    return read()
+
+
+def metrics_once(server, pattern: str, callbacks: int) -> dict:
+    """/api/metrics once `pattern` has recorded at least `callbacks` callbacks (and settled)."""
+    return eventually(lambda: server.get("/api/metrics").json(),
+                      lambda m: m["patterns"].get(pattern, {}).get("callbacks", 0) >= callbacks)

@@ -102,7 +102,9 @@ def test_secret_key_race_between_processes(tmp_path):
 
 
 def test_settings_is_frozen():
-    with pytest.raises(Exception):
+    from dataclasses import FrozenInstanceError
+
+    with pytest.raises(FrozenInstanceError):
         Settings().workers = 3
 
 

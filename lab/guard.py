@@ -1,0 +1,63 @@
+"""Who may use the mutating controls (worker count, cache clearing, metrics reset).
+
+A private run (every listening address is a loopback TCP address) is open to its one user. A run
+served to others (0.0.0.0, a LAN address, a unix socket behind a proxy) requires the instructor
+token from INSTRUCTOR_TOKEN; with no token configured those controls are off.
+
+gunicorn's `when_ready` hook exports the addresses it listens on; the dev server's address comes
+from the settings.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import os
+
+from lab.settings import Settings
+
+LISTENERS_ENV = "LAB_LISTENERS"
+TOKEN_HEADER = "X-Instructor-Token"
+
+
+def listening_addresses(settings: Settings) -> list[str]:
+    raw = os.environ.get(LISTENERS_ENV, "")
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    return [a for a in raw.split(",") if a] or [f"{host}:{settings.port}"]
+
+
+def is_loopback(address: str) -> bool:
+    """`127.0.0.1:8050`, `http://[::1]:8050` and `localhost:8050` are; `0.0.0.0:…` and `unix:…` are not."""
+    if address.startswith("unix:"):
+        return False
+    address = address.removeprefix("http://").removeprefix("https://")
+    host = address.rsplit(":", 1)[0] if address.count(":") == 1 or address.startswith("[") else address
+    host = host.strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def private_run(settings: Settings) -> bool:
+    return all(is_loopback(a) for a in listening_addresses(settings))
+
+
+def guard_info(settings: Settings) -> dict:
+    """What the pages need to know to offer the controls (never the token itself)."""
+    private = private_run(settings)
+    return {"open": private, "token_required": not private, "token_configured": bool(settings.instructor_token)}
+
+
+def authorize(settings: Settings, token: str | None) -> str | None:
+    """None when the action is allowed, otherwise the reason it is refused (for a 403)."""
+    if private_run(settings):
+        return None
+    if not settings.instructor_token:
+        return ("This lab is served to other machines and no INSTRUCTOR_TOKEN was set when it started, "
+                "so instructor controls are off.")
+    if token and hmac.compare_digest(token.encode(), settings.instructor_token.encode()):
+        return None
+    return "This lab is served to other machines: instructor controls need the instructor token."

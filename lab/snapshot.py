@@ -1,0 +1,32 @@
+"""What a page's instruments show, gathered in one light request per second per open page."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from lab.guard import guard_info
+from lab.health import backend_status
+from lab.metrics import store_for
+from lab.settings import Settings
+from lab.workers import server_info
+
+
+def build(app, settings: Settings, session: str | None, pattern: str | None) -> dict:
+    """Server state (backend, workers, guard) and this visit's meters on `pattern`.
+
+    Which worker answers is left out: it changes on every request and would make every snapshot
+    look new to `digest`.
+    """
+    info = server_info()
+    info.pop("pid")
+    health = {**backend_status(app, settings), **info, "guard": guard_info(settings)}
+    snapshot = {"health": health, "pattern": pattern, "instruments": settings.instruments}
+    if settings.instruments and not health["degraded"]:
+        snapshot["meters"] = store_for(settings).session_view(session, pattern)
+    return snapshot
+
+
+def digest(snapshot: dict) -> str:
+    """A short fingerprint: the browser sends it back, and an unchanged snapshot is not resent."""
+    return hashlib.blake2b(json.dumps(snapshot, sort_keys=True).encode(), digest_size=8).hexdigest()

@@ -1,0 +1,122 @@
+"""Signed session ids: a token minted here verifies, anything else is refused with InvalidSession
+(and a message that says whether the id was missing, malformed or forged), never another error."""
+
+import re
+
+import pytest
+
+from lab.sessions import InvalidSession, mint, short, verify, verify_or_none
+
+SECRET = "s" * 32
+OTHER_SECRET = "o" * 32
+
+MISSING = "no session id was sent"
+MALFORMED = "the session id is malformed"
+FORGED = "not issued by this server"
+
+
+def test_round_trip():
+    token = mint(SECRET)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}", token)
+    session_id = verify(SECRET, token)
+    assert session_id == token.split(".")[0]
+    assert verify_or_none(SECRET, token) == session_id
+    assert verify(SECRET, mint(SECRET, purpose="admin"), purpose="admin")
+
+
+def test_two_mints_differ():
+    tokens = {mint(SECRET) for _ in range(50)}
+    assert len(tokens) == 50
+    assert len({t.split(".")[0] for t in tokens}) == 50
+
+
+def test_token_from_another_secret_is_refused():
+    token = mint(OTHER_SECRET)
+    with pytest.raises(InvalidSession, match=FORGED):
+        verify(SECRET, token)
+    assert verify_or_none(SECRET, token) is None
+
+
+def _flip(text: str, index: int) -> str:
+    return text[:index] + ("A" if text[index] != "A" else "B") + text[index + 1:]
+
+
+@pytest.mark.parametrize("part, index", [(0, 0), (0, 21), (1, 0), (1, 21)])
+def test_tampered_token_is_refused(part, index):
+    """Changing one character of the id or of the signature breaks the token."""
+    pieces = mint(SECRET).split(".")
+    pieces[part] = _flip(pieces[part], index)
+    tampered = ".".join(pieces)
+    with pytest.raises(InvalidSession, match=FORGED):
+        verify(SECRET, tampered)
+    assert verify_or_none(SECRET, tampered) is None
+
+
+def test_trailing_newline_never_verifies():
+    """A genuine token with a newline appended is refused (whatever the message says)."""
+    assert verify_or_none(SECRET, mint(SECRET) + "\n") is None
+
+
+def test_id_with_another_ids_signature_is_refused():
+    first, second = mint(SECRET).split("."), mint(SECRET).split(".")
+    with pytest.raises(InvalidSession, match=FORGED):
+        verify(SECRET, f"{first[0]}.{second[1]}")
+
+
+def test_wrong_purpose_is_refused():
+    visit = mint(SECRET)
+    with pytest.raises(InvalidSession, match=FORGED):
+        verify(SECRET, visit, purpose="admin")
+    with pytest.raises(InvalidSession, match=FORGED):
+        verify(SECRET, mint(SECRET, purpose="admin"))
+    assert verify_or_none(SECRET, visit, purpose="admin") is None
+
+
+VALID_SHAPE = "A" * 22 + "." + "B" * 22
+
+
+@pytest.mark.parametrize("token, message", [
+    (None, MISSING),
+    ("", MISSING),
+    (123, MISSING),
+    (b"A" * 22 + b"." + b"B" * 22, MISSING),
+    (["a", "b"], MISSING),
+    ("a.b", MALFORMED),
+    ("nodot", MALFORMED),
+    (".", MALFORMED),
+    ("A" * 22 + "." + "B" * 21, MALFORMED),
+    ("A" * 22 + ".." + "B" * 22, MALFORMED),
+    (VALID_SHAPE + "." + "C" * 22, MALFORMED),
+    ("A" * 10_000 + "." + "B" * 10_000, MALFORMED),
+    ("é" * 22 + "." + "B" * 22, MALFORMED),
+    ("A" * 21 + "é." + "B" * 22, MALFORMED),
+    ("A" * 22 + "." + "B" * 21 + "\u0663", MALFORMED),
+    ("A" * 22 + "+" + "B" * 22, MALFORMED),
+    (" " + VALID_SHAPE, MALFORMED),
+    (VALID_SHAPE + "\n", MALFORMED),
+    ("A" * 21 + "=" + "." + "B" * 22, MALFORMED),
+    (VALID_SHAPE, FORGED),
+])
+def test_bad_tokens_raise_invalid_session(token, message):
+    """Whatever a client sends, the answer is InvalidSession (a ValueError) naming what is wrong."""
+    with pytest.raises(InvalidSession) as caught:
+        verify(SECRET, token)
+    assert message in str(caught.value)
+    assert isinstance(caught.value, ValueError)
+    assert verify_or_none(SECRET, token) is None
+
+
+def test_messages_are_distinct():
+    messages = set()
+    for token in (None, "a.b", VALID_SHAPE):
+        with pytest.raises(InvalidSession) as caught:
+            verify(SECRET, token)
+        messages.add(str(caught.value))
+    assert len(messages) == 3
+
+
+def test_short():
+    assert short("abcdefghij") == "abcdef"
+    assert short("abc") == "abc"
+    assert short(None) == "anonymous"
+    assert short("") == "anonymous"
