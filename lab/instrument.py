@@ -24,12 +24,14 @@ from typing import Callable, Iterator
 
 import dash
 from flask import has_request_context, jsonify, request
+from werkzeug.exceptions import HTTPException
 
 from lab.metrics import Call, recorder_for, store_for
 from lab.sessions import verify_or_none
 from lab.settings import Settings, get_settings
 
 log = logging.getLogger("lab.steps")
+callback_log = logging.getLogger("lab.callbacks")
 
 CALLBACK_PATH = "/_dash-update-component"
 SESSION_HEADER = "X-Lab-Session"
@@ -179,10 +181,37 @@ def _bad_request(message: str):
     return response
 
 
+# What a callback raises when the values it was sent make no sense (a crafted request): 400.
+INPUT_ERRORS = (ValueError, TypeError, LookupError)
+
+
+def callback_failed(error: Exception):
+    """Flask error handler: a callback that raised answers with a clear JSON error, not an HTML
+    500 page. The traceback goes to the server log; other requests carry on unaffected."""
+    if isinstance(error, HTTPException) or not has_request_context() or request.path != CALLBACK_PATH:
+        return error if isinstance(error, HTTPException) else _internal_error(error)
+    output = request.environ.get(ENV_CALLBACK, "?")
+    if isinstance(error, INPUT_ERRORS):
+        callback_log.warning("callback %s refused its inputs: %s: %s", output, type(error).__name__, error)
+        response = jsonify(error=f"The callback for {output} refused its inputs: {type(error).__name__}: {error}")
+        response.status_code = 400
+        return response
+    return _internal_error(error, output)
+
+
+def _internal_error(error: Exception, output: str | None = None):
+    callback_log.error("%s failed", f"callback {output}" if output else request.path, exc_info=error)
+    what = f"The callback for {output}" if output else "This request"
+    response = jsonify(error=f"{what} failed ({type(error).__name__}); the details are in the server log.")
+    response.status_code = 500
+    return response
+
+
 def init_app(dash_app, settings: Settings) -> None:
     """Attach the instruments to the Dash app (unless INSTRUMENTS=off, for the benchmark)."""
     server = dash_app.server
     server.before_request(check_callback_request)
+    server.register_error_handler(Exception, callback_failed)
     if settings.instruments:
         server.wsgi_app = CallbackMeter(server.wsgi_app, settings, PatternIndex(registered_patterns))
 

@@ -54,3 +54,21 @@ def test_unit_only_change_downloads_on_the_left_only(lab_server, redis_url):
     left_summary = second_left.json()["response"]["why-share-state-left-summary"]["children"]
     right_summary = second_right.json()["response"]["why-share-state-right-summary"]["children"]
     assert left_summary == right_summary and "°F" in left_summary
+
+
+def test_crafted_values_get_a_clear_error_and_change_nothing(lab_server):
+    """Well-formed requests with nonsense values answer 400 with a readable message; the server
+    keeps serving everyone and the figures count them as errors."""
+    server = lab_server(workers=2, env={"STEP_SECONDS": "0"})
+    for body, words in ((right_display({"hour": [1], "temp_c": [20.0]}, "K"), "unknown unit 'K'"),
+                        (left("not-a-date", "C"), "Invalid isoformat string"),
+                        (right_display({"hour": [1]}, "C"), "KeyError")):
+        result = exchange(server.url, body)
+        assert result.status == 400, result.content
+        error = result.json()["error"]
+        assert error.startswith("The callback for ") and "refused its inputs" in error and words in error
+    ok = exchange(server.url, right_display({"hour": [1, 2], "temp_c": [20.0, 21.0]}, "F"))
+    assert ok.status == 200 and "°F" in ok.json()["response"]["why-share-state-right-summary"]["children"]
+    figures = metrics_once(server, "why-share-state", 4)["patterns"]["why-share-state"]
+    assert figures["callbacks"] == 4 and figures["errors"] == 3
+    assert "Traceback" not in server.log_text()
