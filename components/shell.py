@@ -35,12 +35,12 @@ def lesson_pages() -> list[dict]:
     return [p for p in nav_pages() if p.get("lesson")]
 
 
-def pattern_at(pathname: str | None) -> str | None:
-    """The `pattern` of the page at `pathname` (whose ids, and so callbacks, start with it)."""
+def page_at(pathname: str | None) -> dict:
+    """The registered page at `pathname` (its `pattern` names the ids, and so the callbacks, it owns)."""
     for page in dash.page_registry.values():
         if page["relative_path"] == pathname:
-            return page.get("pattern")
-    return None
+            return page
+    return {}
 
 
 def create_navbar() -> dbc.Navbar:
@@ -117,7 +117,9 @@ def create_shell(**_kwargs):
     prevent_initial_call=True,
 )
 def refresh_snapshot(_n, pathname, previous_digest):
-    fresh = snapshot.build(dash.get_app().server, get_settings(), current_session(), pattern_at(pathname))
+    page = page_at(pathname)
+    fresh = snapshot.build(dash.get_app().server, get_settings(), current_session(), page.get("pattern"),
+                           with_summary=bool(page.get("live_summary")))
     fresh_digest = snapshot.digest(fresh)
     if fresh_digest == previous_digest:
         raise PreventUpdate

@@ -12,8 +12,9 @@ from lab.settings import Settings
 from lab.workers import server_info
 
 
-def build(app, settings: Settings, session: str | None, pattern: str | None) -> dict:
-    """Server state (backend, workers, guard) and this visit's meters on `pattern`.
+def build(app, settings: Settings, session: str | None, pattern: str | None, with_summary: bool = False) -> dict:
+    """Server state (backend, workers, guard) and this visit's meters on `pattern`; with
+    `with_summary`, everyone's figures for every pattern too (the overview's comparison table).
 
     Which worker answers is left out: it changes on every request and would make every snapshot
     look new to `digest`.
@@ -23,7 +24,10 @@ def build(app, settings: Settings, session: str | None, pattern: str | None) -> 
     health = {**backend_status(app, settings), **info, "guard": guard_info(settings)}
     snapshot = {"health": health, "pattern": pattern, "instruments": settings.instruments}
     if settings.instruments and not health["degraded"]:
-        snapshot["meters"] = store_for(settings).session_view(session, pattern)
+        store = store_for(settings)
+        snapshot["meters"] = store.session_view(session, pattern)
+        if with_summary:
+            snapshot["summary"] = store.summary()["patterns"]
     return snapshot
 
 

@@ -7,8 +7,9 @@ import random
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, dcc, html
+from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html
 
+from components import ids as shell_ids
 from components.code_view import create_code_view
 from components.meters import MeterPanel
 from components.shell import lesson_pages
@@ -18,7 +19,7 @@ from lab.instrument import expensive_step, simulate_work
 from lab.settings import get_settings
 
 dash.register_page(__name__, path="/", name="Overview", title="Sharing data between callbacks: a live lab",
-                   order=0, nav_label="Overview", pattern="overview")
+                   order=0, nav_label="Overview", pattern="overview", live_summary=True)
 
 
 class ids:
@@ -30,6 +31,8 @@ class ids:
     fetched = "overview-fetched"
     store = "overview-store"
     received = "overview-received"
+    comparison = "overview-comparison"
+    comparison_rows = "overview-comparison-rows"
 
 
 SIZES = {1_000: "1 KB", 100_000: "100 KB", 1_000_000: "1 MB"}
@@ -123,6 +126,65 @@ def _places():
                       *[html.Span(b, className="lab-tag lab-tag-bad") for b in bad]]),
         ], className="lab-card"), md=4))
     return dbc.Row(cards, className="g-3")
+
+
+# Where each lesson keeps the shared result, and whether that is right with several workers and
+# several users. The overview's table puts these beside the live figures of every lesson.
+FACTS = {
+    "why-share-state": ("the browser (dcc.Store), one download per date", "yes", "yes"),
+    "global-variable": ("a module-level global, one copy per worker", "no: answers depend on the worker",
+                        "no: users of a worker share it"),
+    "dcc-store": ("the browser (dcc.Store)", "yes", "yes"),
+    "aggregations": ("the browser, aggregated first", "yes", "yes"),
+    "cache-signal": ("the server cache (Redis or disk), for everyone", "yes, computed once", "shared on purpose"),
+    "session-cache": ("the server cache, keyed by a signed session id", "yes, computed once", "yes"),
+}
+
+GUIDE = [
+    ("Do the outputs need the expensive step for different inputs?",
+     "Split the callbacks: the expensive one writes a store, cheap ones read it.", 1),
+    ("Tempted to keep it in a module-level variable?",
+     "Don't: each worker has its own copy, and every user of a worker shares it.", 2),
+    ("Is the result per user and small?", "Keep it in the browser with dcc.Store.", 3),
+    ("Do the graphs need only a summary of it?", "Compute the aggregates upfront; send those, not the rows.", 4),
+    ("Is the result the same for everyone, and slow?",
+     "Compute it once on the server, cache it, and signal the readers.", 5),
+    ("Is it per user and large?", "Keep it on the server, keyed by a signed session id, with a bound.", 6),
+]
+
+
+def _comparison():
+    rows = [{"pattern": p["pattern"], "name": p["name"], "href": p["relative_path"], "lesson": p["lesson"],
+             "facts": FACTS.get(p["pattern"], ("—", "—", "—"))} for p in lesson_pages()]
+    head = ["Lesson", "The shared result lives in", "Several workers?", "Per user?", "Executions", "Callbacks",
+            "Bytes up · down", "Median"]
+    return html.Div(
+        [
+            html.P("Everyone's figures on this server, live: how often each lesson's expensive step really ran, "
+                   "how many callbacks it took and what they sent over the network.", className="lab-muted"),
+            html.Div(html.Table([html.Thead(html.Tr([html.Th(h) for h in head])),
+                                 html.Tbody(id=ids.comparison)], className="table lab-comparison"),
+                     className="lab-card p-0 table-responsive"),
+            dcc.Store(id=ids.comparison_rows, data=rows),
+        ]
+    )
+
+
+clientside_callback(
+    ClientsideFunction("lab", "renderComparison"),
+    Output(ids.comparison, "children"),
+    Input(shell_ids.SNAPSHOT, "data"),
+    Input(ids.comparison_rows, "data"),
+)
+
+
+def _guide():
+    return html.Div(
+        [html.Div([html.Div(question, className="lab-guide-q"), html.Div(answer, className="lab-guide-a"),
+                   html.Div(f"Lesson {lesson}", className="lab-guide-lesson")], className="lab-guide-row")
+         for question, answer, lesson in GUIDE],
+        className="lab-card lab-guide",
+    )
 
 
 def _lessons():
@@ -227,6 +289,10 @@ def layout(**_kwargs):
             _places(),
             html.H2("The lessons", className="lab-section-title"),
             _lessons(),
+            html.H2("The patterns side by side", className="lab-section-title"),
+            _comparison(),
+            html.H2("Which pattern?", className="lab-section-title"),
+            _guide(),
             html.H2("How to read the meters", className="lab-section-title"),
             _try_the_meters(),
         ],

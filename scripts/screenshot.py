@@ -22,6 +22,7 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="the whole page, not just the first screen")
     parser.add_argument("--wait", type=float, default=2.0, help="seconds to let callbacks settle")
     parser.add_argument("--click", action="append", default=[], help="CSS selector to click first (repeatable)")
+    parser.add_argument("--selector", help="screenshot only this element (CSS selector)")
     args = parser.parse_args()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -32,7 +33,10 @@ def main() -> None:
         for selector in args.click:
             page.click(selector)
             time.sleep(args.wait)
-        page.screenshot(path=args.out, full_page=args.full)
+        if args.selector:
+            page.locator(args.selector).first.screenshot(path=args.out)
+        else:
+            page.screenshot(path=args.out, full_page=args.full)
         browser.close()
 
 

@@ -90,3 +90,25 @@ def test_shel006_degraded_banner_comes_and_goes(page, module_server):
     finally:
         live.stop()
     assert page.errors == []
+
+
+def test_shel007_overview_compares_every_lesson_live(page, fs_server):
+    """The overview's table has a row per lesson, linked, whose live figures follow real callbacks."""
+    from components.shell import lesson_pages
+    from tests.support import callback_body, exchange
+
+    page.goto(fs_server.url + "/")
+    rows = page.locator(".lab-comparison tbody tr")
+    rows.first.wait_for()
+    assert rows.count() == len(lesson_pages())
+    links = page.eval_on_selector_all(".lab-comparison tbody tr td:first-child a", "els => els.map(e => e.getAttribute('href'))")
+    assert links == [p["relative_path"] for p in lesson_pages()]
+    first = rows.first.locator("td")
+    before = int(first.nth(5).inner_text())
+    body = callback_body(["why-share-state-right-store.data"], {"why-share-state-day.value": "2026-06-05"})
+    assert exchange(fs_server.url, body).status == 200  # another user, somewhere, uses lesson 1
+    page.wait_for_function(f"document.querySelector('.lab-comparison tbody tr td:nth-child(6)').textContent !== '{before}'",
+                           timeout=10_000)
+    assert int(first.nth(5).inner_text()) == before + 1
+    assert page.locator(".lab-guide-row").count() == 6
+    assert page.errors == []
