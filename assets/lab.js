@@ -383,6 +383,10 @@
     });
   }
 
+  // The helpers, for pages whose own clientside callbacks draw from the snapshot.
+  window.labHelpers = { el: el, formatBytes: formatBytes, formatDuration: formatDuration, ownerOf: ownerOf,
+                        inScope: inScope, workerColor: workerColor };
+
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     lab: Object.assign({}, (window.dash_clientside || {}).lab, {
       renderBackend: renderBackend,

@@ -60,7 +60,9 @@ def create_navbar() -> dbc.Navbar:
         dbc.Container(
             [
                 dbc.NavbarBrand(
-                    [html.Span("⇄", className="lab-brand-mark"), "Sharing data between callbacks"],
+                    [html.Span("⇄", className="lab-brand-mark"),
+                     html.Span("Sharing data between callbacks", className="lab-brand-long"),
+                     html.Span("Sharing data", className="lab-brand-short")],
                     href=dash.get_relative_path("/"),
                     className="lab-brand",
                 ),

@@ -222,7 +222,7 @@ def callback_body(outputs: list[str], inputs: dict[str, object], state: dict[str
 
 
 def post_callback(base_url: str, body: dict, headers: dict | None = None, timeout: float = 60) -> requests.Response:
-    data = json.dumps(body).encode()
+    data = json.dumps(body, separators=(",", ":")).encode()
     return requests.post(base_url + "/_dash-update-component", data=data, timeout=timeout,
                          headers={"Content-Type": "application/json", **(headers or {})})
 
@@ -249,8 +249,9 @@ class Exchange:
 
 
 def exchange(base_url: str, body: dict | bytes, headers: dict | None = None, timeout: float = 120) -> Exchange:
-    """POST a callback like a browser (accepting compression) and keep the response body's wire size."""
-    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    """POST a callback like a browser (compact JSON, accepting compression) and keep the response
+    body's wire size."""
+    data = body if isinstance(body, bytes) else json.dumps(body, separators=(",", ":")).encode()
     response = requests.post(
         base_url + "/_dash-update-component", data=data, timeout=timeout, stream=True,
         headers={"Content-Type": "application/json", "Accept-Encoding": "gzip, deflate, br, zstd", **(headers or {})},
@@ -300,7 +301,7 @@ class UnixHTTP:
                 inner.sock.connect(self.path)
 
         conn = Connection("lab.local")
-        data = json.dumps(body).encode() if body is not None else None
+        data = json.dumps(body, separators=(",", ":")).encode() if body is not None else None
         conn.request(method, url, body=data, headers={"Content-Type": "application/json", **(headers or {})})
         response = conn.getresponse()
         payload = response.read()
