@@ -36,6 +36,7 @@ test: $(VENV)/.test-installed
 ## make bench: the benchmark scripts, which print their figures side by side (see bench/)
 bench: $(VENV)/.test-installed
 	$(BIN)/python -m bench.instruments
+	$(BIN)/python -m bench.patterns
 
 clean:
 	rm -rf $(VENV) .pytest_cache *.egg-info

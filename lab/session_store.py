@@ -1,0 +1,460 @@
+"""Per-session data on the server, bounded: at most `max_sessions` sessions (and `max_bytes`),
+the least recently used evicted first, never one that a request is using right now.
+
+The bound is enforced by us, atomically across worker processes (flask-caching's CACHE_THRESHOLD
+is not: FileSystemCache's pruning is per process, and it deletes live entries under load):
+
+- Redis (`RedisSessionStore`): payloads in plain keys, a ZSET of last use, and Lua scripts, so
+  that storing a session and evicting another is one atomic step for every worker and host.
+- the filesystem (`SqliteSessionStore`): one SQLite database in WAL mode; each store-and-evict is
+  one `BEGIN IMMEDIATE` transaction.
+
+A request that reads or computes a session's data holds a *lease* on it (`lease`): eviction
+skips leased sessions, so an entry never disappears between a request's compute and its read.
+Leases expire (`LEASE_SECONDS`), so a killed request pins nothing for long. When every other
+entry is leased and the store is full, a new entry is not kept (`PutResult.stored` is False):
+the bound holds and the request still gets its data.
+
+`get_or_compute` puts it together: lease → get → lock (see `lab.singleflight`) → get again →
+compute → put, and reports whether the session had been evicted before.
+
+With Redis configured but unreachable every call degrades (a miss, nothing kept) instead of
+raising.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import os
+import secrets
+import sqlite3
+import threading
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from lab.backend import RedisLink, redis_link
+from lab.settings import Settings
+from lab.singleflight import HIT, WAITED, Flight, Locker, single_flight
+
+LEASE_SECONDS = 150.0  # longer than gunicorn's worker timeout: a lease outlives any live request
+EVICTED_MEMORY = 10_000  # how many evicted session ids are remembered (to say "yours was evicted")
+DEFAULT_MAX_BYTES = 1_000_000_000
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A session's entry: its payload (bytes) and what the app noted about it (`meta`)."""
+
+    payload: bytes
+    meta: dict
+
+
+@dataclass(frozen=True)
+class PutResult:
+    stored: bool
+    evicted: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the inspector lists about one stored session (never its payload)."""
+
+    session: str
+    size: int
+    stored_at: float
+    used_at: float
+    leased: bool
+    meta: dict = field(default_factory=dict)
+
+
+class SessionStore(ABC):
+    kind = "abstract"
+
+    def __init__(self, max_sessions: int, max_bytes: int = DEFAULT_MAX_BYTES, lease_seconds: float = LEASE_SECONDS):
+        if max_sessions < 1:
+            raise ValueError("max_sessions must be at least 1")
+        self.max_sessions, self.max_bytes, self.lease_seconds = max_sessions, max_bytes, lease_seconds
+
+    @abstractmethod
+    def get(self, session: str) -> Stored | None:
+        """The session's entry (and mark it used now), or None."""
+
+    @abstractmethod
+    def put(self, session: str, payload: bytes, meta: dict) -> PutResult:
+        """Store the session's entry, evicting the least recently used unleased entries while
+        the store is over its bounds; if it cannot get under them, do not keep this entry."""
+
+    @abstractmethod
+    def _take_lease(self, session: str, token: str) -> None: ...
+
+    @abstractmethod
+    def _drop_lease(self, session: str, token: str) -> None: ...
+
+    @abstractmethod
+    def was_evicted(self, session: str) -> bool:
+        """True when the session's entry was evicted (and not stored again since)."""
+
+    @abstractmethod
+    def entries(self) -> list[Entry]:
+        """Every stored session, least recently used first."""
+
+    @abstractmethod
+    def stats(self) -> dict:
+        """{"sessions", "bytes", "evictions"}: how full the store is, and how many it evicted."""
+
+    @abstractmethod
+    def clear(self) -> None: ...
+
+    @contextlib.contextmanager
+    def lease(self, session: str) -> Iterator[None]:
+        """Keep the session's entry from being evicted while the block runs."""
+        token = secrets.token_hex(8)
+        self._take_lease(session, token)
+        try:
+            yield
+        finally:
+            self._drop_lease(session, token)
+
+
+# -- get or compute ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionFlight:
+    """What one request got for a session: the entry, how (see `lab.singleflight`), whether the
+    session's previous entry had been evicted, and whether the new one was kept."""
+
+    entry: Stored
+    source: str
+    evicted_before: bool = False
+    kept: bool = True
+    evicted_now: tuple[str, ...] = ()
+
+
+def get_or_compute(store: SessionStore, locker: Locker, session: str, fresh: Callable[[Stored], bool],
+                   compute: Callable[[Stored | None], Stored]) -> SessionFlight:
+    """The session's entry, computed at most once at a time across every process.
+
+    `fresh(entry)` says whether a stored entry still answers the request (say, same size);
+    `compute(previous)` makes a new one (`previous` is the stale entry, or None).
+    """
+    notes: dict = {}
+
+    def get():
+        entry = notes["seen"] = store.get(session)
+        return entry if entry is not None and fresh(entry) else None
+
+    def make():
+        previous = notes.get("seen")  # what the last look found (after taking the lock)
+        notes["evicted_before"] = previous is None and store.was_evicted(session)
+        return compute(previous)
+
+    def put(entry: Stored):
+        result = store.put(session, entry.payload, entry.meta)
+        notes["kept"], notes["evicted_now"] = result.stored, result.evicted
+
+    with store.lease(session):
+        flight: Flight = single_flight(locker, f"session:{session}", get, make, put)
+    return SessionFlight(flight.value, flight.source, notes.get("evicted_before", False),
+                         notes.get("kept", flight.source in (HIT, WAITED)), notes.get("evicted_now", ()))
+
+
+# -- Redis ------------------------------------------------------------------------------------
+
+_NOW_MS = "local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)"
+
+_PUT = _NOW_MS + """
+local p, sid, payload, meta = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local max_n, max_b, memory = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local lru, sizes, metas, stored_at, evicted, total = p..'lru', p..'size', p..'meta', p..'stored', p..'evicted', p..'bytes'
+local function leased(s)
+  local k = p..'lease:'..s
+  redis.call('ZREMRANGEBYSCORE', k, '-inf', now)
+  return redis.call('ZCARD', k) > 0
+end
+local function drop(s)
+  redis.call('DECRBY', total, tonumber(redis.call('HGET', sizes, s) or '0'))
+  redis.call('DEL', p..'data:'..s)
+  redis.call('HDEL', sizes, s)
+  redis.call('HDEL', metas, s)
+  redis.call('HDEL', stored_at, s)
+  redis.call('ZREM', lru, s)
+end
+local function over()
+  return redis.call('ZCARD', lru) > max_n or tonumber(redis.call('GET', total) or '0') > max_b
+end
+drop(sid)
+redis.call('SET', p..'data:'..sid, payload)
+redis.call('HSET', sizes, sid, string.len(payload))
+redis.call('HSET', metas, sid, meta)
+redis.call('HSET', stored_at, sid, now)
+redis.call('ZADD', lru, now, sid)
+redis.call('INCRBY', total, string.len(payload))
+redis.call('ZREM', evicted, sid)
+local out = {1}
+local offset = 0
+while over() do
+  local victim = nil
+  for _, c in ipairs(redis.call('ZRANGE', lru, offset, offset + 63)) do
+    if c ~= sid and not leased(c) then victim = c break end
+    offset = offset + 1
+  end
+  if victim == nil and redis.call('ZCARD', lru) <= offset then
+    drop(sid)
+    out[1] = 0
+    break
+  end
+  if victim ~= nil then
+    drop(victim)
+    redis.call('ZADD', evicted, now, victim)
+    redis.call('INCR', p..'evictions')
+    table.insert(out, victim)
+  end
+end
+local extra = redis.call('ZCARD', evicted) - memory
+if extra > 0 then redis.call('ZREMRANGEBYRANK', evicted, 0, extra - 1) end
+return out
+"""
+
+_GET = _NOW_MS + """
+local p, sid = ARGV[1], ARGV[2]
+local payload = redis.call('GET', p..'data:'..sid)
+if not payload then return false end
+redis.call('ZADD', p..'lru', 'XX', now, sid)
+return {payload, redis.call('HGET', p..'meta', sid)}
+"""
+
+_LEASE = _NOW_MS + """
+local k = ARGV[1]..'lease:'..ARGV[2]
+local ttl = tonumber(ARGV[4])
+redis.call('ZADD', k, now + ttl, ARGV[3])
+redis.call('PEXPIRE', k, ttl)
+return 1
+"""
+
+
+class RedisSessionStore(SessionStore):
+    kind = "redis"
+    PREFIX = "lab:sessions:"
+
+    def __init__(self, link: RedisLink, max_sessions: int, max_bytes: int = DEFAULT_MAX_BYTES,
+                 lease_seconds: float = LEASE_SECONDS, prefix: str = PREFIX):
+        super().__init__(max_sessions, max_bytes, lease_seconds)
+        self.link, self.prefix = link, prefix
+        client = link.client
+        self._put = client.register_script(_PUT)
+        self._get = client.register_script(_GET)
+        self._lease = client.register_script(_LEASE)
+
+    def get(self, session):
+        found = self.link.call(self._get, args=[self.prefix, session])
+        if not found:
+            return None
+        payload, meta = found
+        return Stored(payload, json.loads(meta) if meta else {})
+
+    def put(self, session, payload, meta):
+        result = self.link.call(self._put, args=[self.prefix, session, payload, json.dumps(meta),
+                                                 self.max_sessions, self.max_bytes, EVICTED_MEMORY])
+        if result is None:
+            return PutResult(False)
+        return PutResult(bool(result[0]), tuple(v.decode() for v in result[1:]))
+
+    def _take_lease(self, session, token):
+        self.link.call(self._lease, args=[self.prefix, session, token, int(self.lease_seconds * 1000)])
+
+    def _drop_lease(self, session, token):
+        self.link.call(self.link.client.zrem, f"{self.prefix}lease:{session}", token)
+
+    def was_evicted(self, session):
+        return self.link.call(self.link.client.zscore, self.prefix + "evicted", session) is not None
+
+    def entries(self):
+        def run():
+            client = self.link.client
+            seconds, micros = client.time()
+            now_ms = seconds * 1000 + micros // 1000
+            pipe = client.pipeline(transaction=True)
+            pipe.zrange(self.prefix + "lru", 0, -1, withscores=True)
+            pipe.hgetall(self.prefix + "size")
+            pipe.hgetall(self.prefix + "meta")
+            pipe.hgetall(self.prefix + "stored")
+            order, sizes, metas, stored_at = pipe.execute()
+            pipe = client.pipeline(transaction=False)
+            for member, _ in order:
+                pipe.zcount(f"{self.prefix}lease:{member.decode()}", now_ms, "+inf")
+            leases = pipe.execute()
+            return [Entry(m.decode(), int(sizes.get(m, 0)), int(stored_at.get(m, 0)) / 1000.0, used / 1000.0,
+                          bool(n), json.loads(metas[m]) if m in metas else {})
+                    for (m, used), n in zip(order, leases, strict=True)]
+
+        return self.link.call(run, default=[])
+
+    def stats(self):
+        def run():
+            pipe = self.link.client.pipeline(transaction=True)
+            pipe.zcard(self.prefix + "lru")
+            pipe.get(self.prefix + "bytes")
+            pipe.get(self.prefix + "evictions")
+            sessions, size, evictions = pipe.execute()
+            return {"sessions": sessions, "bytes": int(size or 0), "evictions": int(evictions or 0)}
+
+        return self.link.call(run, default={"sessions": 0, "bytes": 0, "evictions": 0})
+
+    def clear(self):
+        def run():
+            keys = list(self.link.client.scan_iter(self.prefix + "*", count=1000))
+            for i in range(0, len(keys), 500):
+                self.link.client.delete(*keys[i:i + 500])
+
+        self.link.call(run)
+
+
+# -- SQLite -----------------------------------------------------------------------------------
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (
+    session TEXT PRIMARY KEY, payload BLOB NOT NULL, meta TEXT NOT NULL, size INTEGER NOT NULL,
+    stored_at REAL NOT NULL, used_at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS entries_by_use ON entries (used_at);
+CREATE TABLE IF NOT EXISTS leases (token TEXT PRIMARY KEY, session TEXT NOT NULL, expires REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS leases_by_session ON leases (session);
+CREATE TABLE IF NOT EXISTS evicted (session TEXT PRIMARY KEY, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+"""
+
+
+class SqliteSessionStore(SessionStore):
+    """One SQLite database (WAL) shared by every process on the machine; one connection per
+    process, opened after the fork."""
+
+    kind = "sqlite"
+
+    def __init__(self, path: Path, max_sessions: int, max_bytes: int = DEFAULT_MAX_BYTES,
+                 lease_seconds: float = LEASE_SECONDS):
+        super().__init__(max_sessions, max_bytes, lease_seconds)
+        self.path = Path(path)
+        self._conn: sqlite3.Connection | None = None
+        self._pid: int | None = None
+        self._lock = threading.Lock()
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None or self._pid != os.getpid():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA busy_timeout=30000")
+            for attempt in range(50):  # simultaneous first opens by several workers can see "locked" once
+                try:
+                    conn.execute("PRAGMA journal_mode=WAL")
+                    conn.executescript(_SCHEMA)
+                    break
+                except sqlite3.OperationalError:
+                    if attempt == 49:
+                        raise
+                    time.sleep(0.05)
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA journal_size_limit=67108864")  # large payloads must not leave a huge WAL behind
+            self._conn, self._pid = conn, os.getpid()
+        return self._conn
+
+    def _run(self, fn, write: bool = False):
+        with self._lock:
+            conn = self._connection()
+            if not write:
+                return fn(conn)
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = fn(conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            return result
+
+    def get(self, session):
+        row = self._run(lambda c: c.execute("SELECT payload, meta FROM entries WHERE session = ?",
+                                            (session,)).fetchone())
+        if row is None:
+            return None
+        self._run(lambda c: c.execute("UPDATE entries SET used_at = ? WHERE session = ?", (time.time(), session)))
+        return Stored(bytes(row[0]), json.loads(row[1]))
+
+    def put(self, session, payload, meta):
+        def run(c):
+            now = time.time()
+            c.execute("DELETE FROM leases WHERE expires < ?", (now,))
+            c.execute("INSERT INTO entries (session, payload, meta, size, stored_at, used_at) VALUES (?, ?, ?, ?, ?, ?) "
+                      "ON CONFLICT (session) DO UPDATE SET payload = excluded.payload, meta = excluded.meta, "
+                      "size = excluded.size, stored_at = excluded.stored_at, used_at = excluded.used_at",
+                      (session, payload, json.dumps(meta), len(payload), now, now))
+            c.execute("DELETE FROM evicted WHERE session = ?", (session,))
+            evicted = []
+            while True:
+                count, size = c.execute("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM entries").fetchone()
+                if count <= self.max_sessions and size <= self.max_bytes:
+                    break
+                victim = c.execute("SELECT session FROM entries WHERE session != ? AND session NOT IN "
+                                   "(SELECT session FROM leases) ORDER BY used_at LIMIT 1", (session,)).fetchone()
+                if victim is None:
+                    c.execute("DELETE FROM entries WHERE session = ?", (session,))
+                    return PutResult(False, tuple(evicted))
+                c.execute("DELETE FROM entries WHERE session = ?", victim)
+                c.execute("INSERT OR REPLACE INTO evicted (session, at) VALUES (?, ?)", (victim[0], now))
+                evicted.append(victim[0])
+            if evicted:
+                c.execute("INSERT INTO counters (name, value) VALUES ('evictions', ?) "
+                          "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value", (len(evicted),))
+                c.execute("DELETE FROM evicted WHERE session IN (SELECT session FROM evicted ORDER BY at DESC "
+                          "LIMIT -1 OFFSET ?)", (EVICTED_MEMORY,))
+            return PutResult(True, tuple(evicted))
+
+        return self._run(run, write=True)
+
+    def _take_lease(self, session, token):
+        self._run(lambda c: c.execute("INSERT INTO leases (token, session, expires) VALUES (?, ?, ?)",
+                                      (token, session, time.time() + self.lease_seconds)))
+
+    def _drop_lease(self, session, token):
+        self._run(lambda c: c.execute("DELETE FROM leases WHERE token = ?", (token,)))
+
+    def was_evicted(self, session):
+        return self._run(lambda c: c.execute("SELECT 1 FROM evicted WHERE session = ?", (session,)).fetchone()) is not None
+
+    def entries(self):
+        def run(c):
+            now = time.time()
+            rows = c.execute(
+                "SELECT session, size, stored_at, used_at, meta, EXISTS (SELECT 1 FROM leases l WHERE "
+                "l.session = e.session AND l.expires >= ?) FROM entries e ORDER BY used_at", (now,)).fetchall()
+            return [Entry(s, size, stored, used, bool(leased), json.loads(meta))
+                    for s, size, stored, used, meta, leased in rows]
+
+        return self._run(run)
+
+    def stats(self):
+        def run(c):
+            sessions, size = c.execute("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM entries").fetchone()
+            row = c.execute("SELECT value FROM counters WHERE name = 'evictions'").fetchone()
+            return {"sessions": sessions, "bytes": size, "evictions": row[0] if row else 0}
+
+        return self._run(run)
+
+    def clear(self):
+        def run(c):
+            for table in ("entries", "leases", "evicted", "counters"):
+                c.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+
+        self._run(run, write=True)
+
+
+@functools.lru_cache(maxsize=4)
+def session_store_for(settings: Settings, max_bytes: int = DEFAULT_MAX_BYTES) -> SessionStore:
+    """The process's handle on the shared session store of the active backend (MAX_SESSIONS)."""
+    if settings.redis_url:
+        return RedisSessionStore(redis_link(settings.redis_url), settings.max_sessions, max_bytes)
+    return SqliteSessionStore(settings.data_dir / "sessions.sqlite3", settings.max_sessions, max_bytes)
