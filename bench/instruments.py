@@ -18,16 +18,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import socket
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
-from tests.support import LabServer, RedisServer, callback_body, free_port, visit_token
+from bench.common import on_backends
+from tests.support import LabServer, callback_body, free_port, visit_token
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 ADDED_MS_TARGET = 1.0
@@ -133,25 +132,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=float, default=2.0, help="throughput seconds per server per round")
     args = parser.parse_args(argv)
 
-    backends = ["filesystem", "redis"] if args.backend == "both" else [args.backend]
-    redis_server = None
-    results = []
-    with tempfile.TemporaryDirectory(prefix="lab-bench-") as tmp:
-        try:
-            for backend in backends:
-                redis_url = None
-                if backend == "redis":
-                    binary = shutil.which("redis-server")
-                    if binary is None:
-                        print("redis-server is not installed: skipping the Redis backend", file=sys.stderr)
-                        continue
-                    redis_server = redis_server or RedisServer.start(binary, free_port())
-                    redis_url = redis_server.fresh_db_url()
-                print(f"measuring {backend} …", file=sys.stderr, flush=True)
-                results.append(measure(backend, redis_url, args, Path(tmp)))
-        finally:
-            if redis_server:
-                redis_server.stop()
+    results = on_backends(args.backend, lambda backend, redis_url, tmp: measure(backend, redis_url, args, tmp))
 
     print(f"\nInstruments on vs off: the overview's cache-hit callback (1 KB), gunicorn {args.workers} workers "
           f"per server, {args.rounds} interleaved rounds")

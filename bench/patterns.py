@@ -29,10 +29,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import shutil
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -44,7 +42,8 @@ import requests
 from lab.crowd import Address, callback_body, fire_at_once
 from lab.datasets import session_frame
 from lab.serialization import ARROW, JSON, round_trip
-from tests.support import LabServer, RedisServer, free_port, render_page, visit_token
+from bench.common import on_backends
+from tests.support import LabServer, free_port, render_page, visit_token
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 CS, SC = "cache-signal", "session-cache"
@@ -218,25 +217,7 @@ def main(argv=None) -> int:
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the serialized DataFrame")
     args = parser.parse_args(argv)
 
-    backends = ["filesystem", "redis"] if args.backend == "both" else [args.backend]
-    redis_server = None
-    results = []
-    with tempfile.TemporaryDirectory(prefix="lab-bench-") as tmp:
-        try:
-            for backend in backends:
-                redis_url = None
-                if backend == "redis":
-                    binary = shutil.which("redis-server")
-                    if binary is None:
-                        print("redis-server is not installed: skipping the Redis backend", file=sys.stderr)
-                        continue
-                    redis_server = redis_server or RedisServer.start(binary, free_port())
-                    redis_url = redis_server.fresh_db_url()
-                print(f"measuring {backend} …", file=sys.stderr, flush=True)
-                results.append(measure(backend, redis_url, args, Path(tmp)))
-        finally:
-            if redis_server:
-                redis_server.stop()
+    results = on_backends(args.backend, lambda backend, redis_url, tmp: measure(backend, redis_url, args, tmp))
     print(f"measuring JSON and Arrow IPC on {args.rows:,} rows …", file=sys.stderr, flush=True)
     codecs = serialization(args.rows)
 
