@@ -34,7 +34,8 @@ log = logging.getLogger("lab.steps")
 callback_log = logging.getLogger("lab.callbacks")
 
 CALLBACK_PATH = "/_dash-update-component"
-SESSION_HEADER = "X-Lab-Session"
+SESSION_HEADER = "X-Lab-Session"  # set by assets/lab.js on every callback request
+SESSION_ENVIRON_KEY = "HTTP_" + SESSION_HEADER.upper().replace("-", "_")
 INSTRUMENT_PREFIX = "lab-"
 NAVIGATION = "navigation"
 OTHER = "other"
@@ -126,7 +127,7 @@ class CallbackMeter:
             return self.wsgi_app(environ, start_response)
         started = time.time()
         t0 = time.perf_counter()
-        token = environ.get("HTTP_X_LAB_SESSION")
+        token = environ.get(SESSION_ENVIRON_KEY)
         environ[ENV_SESSION] = verify_or_none(self.settings.secret_key, token) if token else None
         environ[ENV_PHASES] = {}
         environ[ENV_STEPS] = 0

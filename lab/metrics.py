@@ -64,10 +64,6 @@ class Call:
     phases: dict[str, float] = field(default_factory=dict)  # ms spent in named parts, e.g. "step"
     steps: int = 0  # real executions of expensive steps during this callback
 
-    @property
-    def duration_ms(self) -> float:
-        return (self.end - self.start) * 1000.0
-
     def as_json(self) -> dict:
         """Compact form sent to browsers once a second: keep the keys short."""
         return {"p": self.pattern, "cb": self.callback, "pid": self.pid, "t0": round(self.start, 4),

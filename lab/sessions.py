@@ -61,8 +61,3 @@ def _verified(secret: str, token: str, purpose: str) -> str | None:
         return verify(secret, token, purpose)
     except InvalidSession:
         return None
-
-
-def short(session_id: str | None) -> str:
-    """A short, display-only form of a session id."""
-    return session_id[:6] if session_id else "anonymous"

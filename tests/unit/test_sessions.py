@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from lab.sessions import InvalidSession, mint, short, verify, verify_or_none
+from lab.sessions import InvalidSession, mint, verify, verify_or_none
 
 SECRET = "s" * 32
 OTHER_SECRET = "o" * 32
@@ -113,10 +113,3 @@ def test_messages_are_distinct():
             verify(SECRET, token)
         messages.add(str(caught.value))
     assert len(messages) == 3
-
-
-def test_short():
-    assert short("abcdefghij") == "abcdef"
-    assert short("abc") == "abc"
-    assert short(None) == "anonymous"
-    assert short("") == "anonymous"
