@@ -323,6 +323,16 @@ def eventually(read, ready, timeout: float = 5.0, settle: float = 0.3):
     return read()
 
 
+def wait_for_element(page, selector: str, condition: str = "true", arg=None, timeout: float = 15_000):
+    """Wait until `selector` matches and the JavaScript `condition` holds for it (`el` is the element,
+    `arg` the argument). A missing element means "not yet": Dash replaces parts of the page while it
+    renders (after a reload, say), and a predicate that throws on null would fail the wait at once.
+    Returns the condition's value (a Playwright JSHandle)."""
+    return page.wait_for_function(
+        "([sel, arg]) => { const el = document.querySelector(sel); return el !== null && (" + condition + "); }",
+        arg=[selector, arg], timeout=timeout)
+
+
 def metrics_once(server, pattern: str, callbacks: int) -> dict:
     """/api/metrics once `pattern` has recorded at least `callbacks` callbacks (and settled)."""
     return eventually(lambda: server.get("/api/metrics").json(),

@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.support import wait_for_element
+
 pytestmark = pytest.mark.browser
 
 FIGURES_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
@@ -26,8 +28,8 @@ def test_aggr001_aggregates_draw_the_same_figures_for_a_thousandth_of_the_bytes(
     assert page.inner_text(".ag-row-full td:last-child") == "✓ identical"
     assert page.inner_text(".ag-row-aggregates td:last-child") == "✓ identical"
     assert page.evaluate(FIGURES_JS) == with_data  # the same bars, to the last number
-    page.wait_for_function("document.querySelector('#lab-meters-aggregations-aggregates .lab-breakdown-details "
-                           "summary').textContent.includes('(4 calls')", timeout=10_000)
+    wait_for_element(page, "#lab-meters-aggregations-aggregates .lab-breakdown-details summary",
+                     "el.textContent.includes('(4 calls')", timeout=10_000)
     up = page.inner_text("#lab-meters-aggregations-aggregates .lab-meter-up .lab-meter-value")
     assert up.endswith(" B") or up.endswith(" KB")
     assert page.errors == []

@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.support import wait_for_element
+
 pytestmark = pytest.mark.browser
 
 KINDS = ("scatter", "line", "histogram", "contour")
@@ -19,8 +21,8 @@ def executions(page):
 def wait_for_graphs(page, how="read from the cache"):
     for kind in KINDS:
         page.wait_for_selector(f"#cache-signal-live-{kind}-note:has-text('{how}')", timeout=15_000)
-        page.wait_for_function(f"(document.querySelector('#cache-signal-live-{kind} .js-plotly-plot').data || [])"
-                               ".length > 0")  # the waiting placeholder has no trace
+        # the waiting placeholder has no trace
+        wait_for_element(page, f"#cache-signal-live-{kind} .js-plotly-plot", "(el.data || []).length > 0")
 
 
 def test_cach001_four_graphs_appear_after_the_signal(page, server):
@@ -28,8 +30,8 @@ def test_cach001_four_graphs_appear_after_the_signal(page, server):
     page.goto(server.url + "/cache-signal")
     page.wait_for_selector("#cache-signal-live-status .cache-signal-status-computed", timeout=15_000)
     wait_for_graphs(page)
-    page.wait_for_function("document.querySelector('#lab-meters-cache-signal-live .lab-meter-recomputes "
-                           ".lab-meter-value').textContent === '1'", timeout=10_000)
+    wait_for_element(page, "#lab-meters-cache-signal-live .lab-meter-recomputes .lab-meter-value",
+                     "el.textContent === '1'", timeout=10_000)
     page.wait_for_timeout(1200)  # a snapshot later: still one execution, four graphs included
     assert executions(page) == "1"
     assert page.errors == []

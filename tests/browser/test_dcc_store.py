@@ -5,6 +5,8 @@ import re
 
 import pytest
 
+from tests.support import wait_for_element
+
 pytestmark = pytest.mark.browser
 
 CLEAN, READ = "dcc-store-clean", "dcc-store-read"
@@ -28,9 +30,8 @@ def visit_up(page) -> float:
 
 def reader_calls(page, at_least: int) -> None:
     """Wait until the readers' meters have recorded `at_least` calls on this visit."""
-    page.wait_for_function(
-        "([n]) => { const s = document.querySelector('#lab-meters-dcc-store-read .lab-breakdown-details summary');"
-        " return s && parseInt(s.textContent.split('(')[1], 10) >= n; }", arg=[at_least], timeout=15_000)
+    wait_for_element(page, f"#lab-meters-{READ} .lab-breakdown-details summary",
+                     "parseInt(el.textContent.split('(')[1], 10) >= arg", arg=at_least)
 
 
 def wait_for_journey(page):
@@ -55,8 +56,8 @@ def test_dcst001_bytes_grow_with_the_data_and_go_up_twice(page, server):
     page.wait_for_selector("#dcc-store-clean-note:has-text('Heavy store')")
     reader_calls(page, at_least=4)
     assert visit_up(page) > 3 * first  # 50,000 rows upload 2.5× more, on top of the first round
-    page.wait_for_function(f"document.querySelector('#lab-meters-{CLEAN} .lab-meter-recomputes .lab-meter-value')"
-                           ".textContent === '2'", timeout=10_000)
+    wait_for_element(page, f"#lab-meters-{CLEAN} .lab-meter-recomputes .lab-meter-value", "el.textContent === '2'",
+                     timeout=10_000)
     assert page.errors == []
 
 

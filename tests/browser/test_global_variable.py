@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.support import wait_for_element
+
 pytestmark = pytest.mark.browser
 
 BAD, GOOD = "global-variable-demo-bad", "global-variable-demo-good"
@@ -13,10 +15,8 @@ def calls_this_visit(page, scope) -> int:
 
 
 def wait_for_calls(page, scope, at_least: int) -> None:
-    page.wait_for_function(
-        "([sel, n]) => { const s = document.querySelector(sel);"
-        " return s && parseInt(s.textContent.split('(')[1], 10) >= n; }",
-        arg=[f"#lab-meters-{scope} .lab-breakdown-details summary", at_least], timeout=10_000)
+    wait_for_element(page, f"#lab-meters-{scope} .lab-breakdown-details summary",
+                     "parseInt(el.textContent.split('(')[1], 10) >= arg", arg=at_least, timeout=10_000)
 
 
 def got(page, reader) -> dict:
@@ -63,9 +63,9 @@ def test_glob002_copies_table_lists_every_live_worker(page, module_server):
     page.goto(server.url + "/global-variable")
     page.wait_for_selector("#global-variable-copies-workers:has-text('2 workers are live')", timeout=15_000)
     assert "gv-experiment-on" in page.get_attribute("#global-variable-copies-experiment-many", "class")
-    page.wait_for_function("document.querySelectorAll('#global-variable-copies-table tbody tr').length === 2 && "
-                           "!document.querySelector('#global-variable-copies-table').textContent"
-                           ".includes('not reported yet')", timeout=30_000)
+    wait_for_element(page, "#global-variable-copies-table",
+                     "el.querySelectorAll('tbody tr').length === 2 && !el.textContent.includes('not reported yet')",
+                     timeout=30_000)
     table = page.inner_text("#global-variable-copies-table")
     assert all(str(pid) in table for pid in live)
     assert "apples" in table  # the worker that ran your load holds apples

@@ -8,6 +8,8 @@ import time
 import pytest
 import requests
 
+from tests.support import wait_for_element
+
 pytestmark = pytest.mark.browser
 
 STEP_SECONDS = 2.0
@@ -43,10 +45,9 @@ def test_metr001_timer_ticks_during_a_slow_callback(page, server):
     first = timer.inner_text()
     # A second, larger reading while the callback is still in flight (no fixed sleep: a loaded
     # machine may starve the page's timer for a moment).
-    second = page.wait_for_function(
-        "([first]) => { const t = document.querySelector('#lab-meters-overview .lab-timer');"
-        " return t.dataset.state === 'running' && t.textContent !== first && t.textContent; }",
-        arg=[first], timeout=5_000).json_value()
+    second = wait_for_element(page, "#lab-meters-overview .lab-timer",
+                              "el.dataset.state === 'running' && el.textContent !== arg && el.textContent",
+                              arg=first, timeout=5_000).json_value()
     assert seconds(second) > seconds(first), (first, second)
     page.wait_for_selector("#lab-meters-overview .lab-timer[data-state='done']", timeout=15_000)
     final = seconds(timer.inner_text())
@@ -62,20 +63,19 @@ def test_metr002_bytes_and_executions_follow_interactions(page, server):
     assert meter(page, "recomputes") == "0"
     page.click("#overview-run")
     # The count goes up as soon as the step starts, before the callback answers.
-    page.wait_for_function("document.querySelector('#lab-meters-overview .lab-meter-recomputes .lab-meter-value')"
-                           ".textContent === '1'", timeout=15_000)
+    wait_for_element(page, "#lab-meters-overview .lab-meter-recomputes .lab-meter-value", "el.textContent === '1'")
     assert page.locator("#lab-meters-overview .lab-timer").get_attribute("data-state") == "running"
     page.wait_for_selector("#overview-result:has-text('Computed 100 KB')", timeout=15_000)
     page.click("#overview-fetch")
     page.wait_for_selector("#overview-fetched:has-text('cache hit')")
-    page.wait_for_function("document.querySelector('#lab-meters-overview .lab-meter-down .lab-meter-value')"
-                           ".textContent.endsWith('KB')", timeout=5_000)
+    wait_for_element(page, "#lab-meters-overview .lab-meter-down .lab-meter-value", "el.textContent.endsWith('KB')",
+                     timeout=5_000)
     down = meter(page, "down")
     assert 50 <= float(down.split()[0]) <= 100, down  # 100 KB of base64, compressed on the wire
     page.click("#overview-send")
     page.wait_for_selector("#overview-received:has-text('received 100,000 characters')")
-    page.wait_for_function("document.querySelector('#lab-meters-overview .lab-meter-up .lab-meter-value')"
-                           ".textContent.endsWith('KB')", timeout=5_000)
+    wait_for_element(page, "#lab-meters-overview .lab-meter-up .lab-meter-value", "el.textContent.endsWith('KB')",
+                     timeout=5_000)
     assert float(meter(page, "up").split()[0]) >= 100, "the store went up whole: browsers never compress uploads"
     page.click("#lab-meters-overview summary")
     rows = page.locator("#lab-meters-overview .lab-breakdown tbody tr")
@@ -97,9 +97,8 @@ def test_metr004_timeline_has_a_lane_per_worker(page, server):
     page.goto(server.url + "/")
     page.click("#overview-fetch")
     page.wait_for_selector("#overview-fetched:has-text('Fetched')")
-    page.wait_for_function(
-        "() => { const g = document.querySelector('.lab-timeline-graph .js-plotly-plot');"
-        " return g && g.data && g.data.some(t => t.type === 'bar'); }", timeout=5_000)
+    wait_for_element(page, ".lab-timeline-graph .js-plotly-plot", "(el.data || []).some(t => t.type === 'bar')",
+                     timeout=5_000)
     lanes = page.evaluate("document.querySelector('.lab-timeline-graph .js-plotly-plot').layout.yaxis.categoryarray")
     pids = requests.get(server.url + "/api/health", timeout=10).json()["workers"]
     assert lanes == [f"PID {pid}" for pid in pids]

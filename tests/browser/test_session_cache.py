@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.support import wait_for_element
+
 pytestmark = pytest.mark.browser
 
 
@@ -23,8 +25,8 @@ def test_sess001_both_outputs_show_the_same_data(page, server):
     assert first == second
     assert page.inner_text("#session-cache-out-1 .session-cache-created") == \
         page.inner_text("#session-cache-out-2 .session-cache-created")
-    page.wait_for_function("document.querySelector('#lab-meters-session-cache-out .lab-meter-recomputes "
-                           ".lab-meter-value').textContent === '1'", timeout=10_000)
+    wait_for_element(page, "#lab-meters-session-cache-out .lab-meter-recomputes .lab-meter-value",
+                     "el.textContent === '1'", timeout=10_000)
     assert page.errors == []
 
 

@@ -8,7 +8,7 @@ import pytest
 import app  # noqa: F401  (fills dash.page_registry in this process)
 from components.shell import nav_pages
 from tests.conftest import need
-from tests.support import RedisServer, free_port
+from tests.support import RedisServer, free_port, wait_for_element
 
 pytestmark = pytest.mark.browser
 
@@ -107,8 +107,8 @@ def test_shel007_overview_compares_every_lesson_live(page, fs_server):
     before = int(first.nth(5).inner_text())
     body = callback_body(["why-share-state-right-store.data"], {"why-share-state-day.value": "2026-06-05"})
     assert exchange(fs_server.url, body).status == 200  # another user, somewhere, uses lesson 1
-    page.wait_for_function(f"document.querySelector('.lab-comparison tbody tr td:nth-child(6)').textContent !== '{before}'",
-                           timeout=10_000)
+    wait_for_element(page, ".lab-comparison tbody tr td:nth-child(6)", "el.textContent !== arg", arg=str(before),
+                     timeout=10_000)
     assert int(first.nth(5).inner_text()) == before + 1
     assert page.locator(".lab-guide-row").count() == 6
     assert page.errors == []
