@@ -85,7 +85,9 @@ def test_requests_are_in_flight_together(transport, tmp_path):
     assert [r.status for r in replies] == [200] * 6
     assert [r.body["user"] for r in replies] == [str(i) for i in range(6)]
     assert server.peak == 6, "all six were in flight at once"
-    assert wall < 6 * 0.3 and all(r.started < 0.2 for r in replies)
+    # Concurrency is proven by the peak above; times are only checked for sense (no thresholds that
+    # a loaded machine could break).
+    assert all(0 <= r.started <= wall for r in replies)
 
 
 def test_a_refused_connection_is_a_reply_not_an_exception():
