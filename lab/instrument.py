@@ -3,7 +3,7 @@
 `CallbackMeter` wraps `server.wsgi_app`, outside Flask, so it sees the request body's length as
 sent and the response body exactly as it leaves (after flask-compress): Dash answers with one
 body, never a stream, so the middleware collects it, measures it and hands it on. The record
-goes to the process's `Recorder`, which writes batches to the shared store within ~0.1 s.
+goes to the process's `Recorder`, which writes batches to the shared store within ~0.25 s.
 
 A Flask `before_request` hook reads the callback's output key (Flask caches the parsed JSON, so
 Dash does not parse it twice), refuses malformed callback requests with a clear 400, and passes

@@ -309,9 +309,9 @@ class UnixHTTP:
         return response.status, json.loads(payload) if payload else None
 
 
-def eventually(read, ready, timeout: float = 5.0, settle: float = 0.3):
+def eventually(read, ready, timeout: float = 5.0, settle: float = 0.5):
     """Poll `read()` until `ready(value)`, then wait `settle` seconds more and read again, so a
-    count that overshoots is caught too. The instruments write in batches within ~0.1 s."""
+    count that overshoots is caught too. The instruments write in batches within ~0.25 s."""
     deadline = time.monotonic() + timeout
     value = read()
     while not ready(value):
