@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 
+from lab.board import prepare_board
 from lab.guard import LISTENERS_ENV
 from lab.metrics import flush_recorders, prepare_stores
 from lab.settings import SettingsError, get_settings
@@ -43,6 +44,7 @@ accesslog = None
 def on_starting(server) -> None:
     """In the master, before any worker forks: create what the workers will open after the fork."""
     prepare_stores(get_settings())
+    prepare_board(get_settings())
 
 
 def worker_exit(server, worker) -> None:

@@ -71,12 +71,14 @@ def main(dash_app, argv: list[str] | None = None) -> int:
         return 2
     if args.dev:
         from lab.guard import LISTENERS_ENV
+        from lab.board import prepare_board
         from lab.metrics import prepare_stores
         from lab.workers import MASTER_PID_ENV
 
         for inherited in (LISTENERS_ENV, MASTER_PID_ENV):  # this process is no gunicorn worker
             os.environ.pop(inherited, None)
         prepare_stores(settings)
+        prepare_board(settings)
         print(f"Dev server (one process, debug on) at {settings.url}  backend: {settings.backend}", flush=True)
         dash_app.run(host=settings.host, port=settings.port, debug=True)
         return 0
