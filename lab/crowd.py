@@ -91,7 +91,8 @@ class _UnixConnection(http.client.HTTPConnection):
         self.sock.connect(self.socket_path)
 
 
-def _connection(address: Address, timeout: float) -> http.client.HTTPConnection:
+def connect_to(address: Address, timeout: float) -> http.client.HTTPConnection:
+    """An HTTP connection (not yet opened) to `address`: TCP, TLS to our own name, or a unix socket."""
     if address.scheme == "unix":
         return _UnixConnection(address.path, timeout)
     if address.scheme == "https":
@@ -112,7 +113,7 @@ def fire_at_once(address: Address, requests: list[tuple[dict, dict]], timeout: f
 
     def user(i: int, body: dict, headers: dict) -> None:
         data = json.dumps(body).encode()
-        conn = _connection(address, timeout)
+        conn = connect_to(address, timeout)
         barrier.wait()
         started = time.perf_counter() - fired[0]
         try:

@@ -28,4 +28,5 @@ def backend_status(app, settings: Settings, fresh: bool = False) -> dict:
 
 def health(app, settings: Settings) -> dict:
     """What `GET /api/health` answers: Redis is pinged afresh by whichever worker answers."""
-    return {**backend_status(app, settings, fresh=True), **server_info()}
+    return {**backend_status(app, settings, fresh=True), **server_info(), "step_seconds": settings.step_seconds,
+            "instruments": settings.instruments}
