@@ -361,28 +361,6 @@
     };
   }
 
-  /* --------------------------------------------------------- overview's comparison ---- */
-
-  function renderComparison(snapshot, rows) {
-    var summary = (snapshot && snapshot.summary) || {};
-    return (rows || []).map(function (row) {
-      var s = summary[row.pattern] || {};
-      var live = s.callbacks ? [String(s.recomputes), String(s.callbacks),
-                                formatBytes(s.bytes_up) + " · " + formatBytes(s.bytes_down),
-                                s.latency_ms && s.latency_ms.p50 !== null ? formatDuration(s.latency_ms.p50) : "—"]
-                             : ["0", "0", "—", "—"];
-      var mark = function (text) {
-        var cls = /^yes/.test(text) ? "lab-yes" : /^no/.test(text) ? "lab-no" : "lab-neutral";
-        return el("Td", { className: cls }, text);
-      };
-      return el("Tr", {}, [
-        el("Td", { className: "lab-nowrap" }, { type: "Link", namespace: "dash_core_components",
-                       props: { href: row.href, children: row.lesson + " · " + row.name } }),
-        el("Td", {}, row.facts[0]), mark(row.facts[1]), mark(row.facts[2])
-      ].concat(live.map(function (v) { return el("Td", { className: "lab-num" }, v); })));
-    });
-  }
-
   // The helpers, for pages whose own clientside callbacks draw from the snapshot.
   window.labHelpers = { el: el, formatBytes: formatBytes, formatDuration: formatDuration, ownerOf: ownerOf,
                         inScope: inScope, workerColor: workerColor };
@@ -392,8 +370,7 @@
       renderBackend: renderBackend,
       renderMeters: renderMeters,
       renderWorkers: renderWorkers,
-      renderTimeline: renderTimeline,
-      renderComparison: renderComparison
+      renderTimeline: renderTimeline
     })
   });
 })();

@@ -18,7 +18,7 @@ def source_of(*functions) -> str:
 
 
 def create_code_view(*functions, title: str = "The code that runs this demo", open: bool = False) -> html.Details:
-    path = Path(inspect.getsourcefile(functions[0])).resolve()
+    path = Path(inspect.getsourcefile(inspect.unwrap(functions[0]))).resolve()  # a decorator's wrapper is not the code
     try:
         shown = path.relative_to(PROJECT_DIR)
     except ValueError:

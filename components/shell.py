@@ -121,7 +121,8 @@ def create_shell(**_kwargs):
 def refresh_snapshot(_n, pathname, previous_digest):
     page = page_at(pathname)
     fresh = snapshot.build(dash.get_app().server, get_settings(), current_session(), page.get("pattern"),
-                           with_summary=bool(page.get("live_summary")))
+                           with_summary=bool(page.get("live_summary")),
+                           with_comparison=bool(page.get("live_comparison")))
     fresh_digest = snapshot.digest(fresh)
     if fresh_digest == previous_digest:
         raise PreventUpdate

@@ -15,11 +15,12 @@ from components.meters import MeterPanel
 from components.shell import lesson_pages
 from components.timeline import Timeline
 from lab.cache import cache
+from lab.compare.patterns import PATTERNS as COMPARED
 from lab.instrument import expensive_step, simulate_work
 from lab.settings import get_settings
 
 dash.register_page(__name__, path="/", name="Overview", title="Sharing data between callbacks: a live lab",
-                   order=0, nav_label="Overview", pattern="overview", live_summary=True)
+                   order=0, nav_label="Overview", pattern="overview", live_summary=True, live_comparison=True)
 
 
 class ids:
@@ -33,6 +34,7 @@ class ids:
     received = "overview-received"
     comparison = "overview-comparison"
     comparison_rows = "overview-comparison-rows"
+    measured = "overview-measured"
 
 
 SIZES = {1_000: "1 KB", 100_000: "100 KB", 1_000_000: "1 MB"}
@@ -128,16 +130,15 @@ def _places():
     return dbc.Row(cards, className="g-3")
 
 
-# Where each lesson keeps the shared result, and whether that is right with several workers and
-# several users. The overview's table puts these beside the live figures of every lesson.
-FACTS = {
-    "why-share-state": ("the browser (dcc.Store), one download per date", "yes", "yes"),
-    "global-variable": ("a module-level global, one copy per worker", "no: answers depend on the worker",
-                        "no: users of a worker share it"),
-    "dcc-store": ("the browser (dcc.Store)", "yes", "yes"),
-    "aggregations": ("the browser, aggregated first", "yes", "yes"),
-    "cache-signal": ("the server cache (Redis or disk), for everyone", "yes, computed once", "shared on purpose"),
-    "session-cache": ("the server cache, keyed by a signed session id", "yes, computed once", "yes"),
+# Where each lesson keeps the shared result (a description; whether that is right under several
+# workers and users is measured by the comparison, /compare, and shown beside it).
+WHERE = {
+    "why-share-state": "recomputed by every callback, or kept in a dcc.Store and downloaded once",
+    "global-variable": "a module-level global, one copy per worker",
+    "dcc-store": "the browser (dcc.Store)",
+    "aggregations": "the browser, aggregated first",
+    "cache-signal": "the server cache (Redis or disk), for everyone",
+    "session-cache": "the server cache, keyed by a signed session id",
 }
 
 GUIDE = [
@@ -155,24 +156,30 @@ GUIDE = [
 
 def _comparison():
     rows = [{"pattern": p["pattern"], "name": p["name"], "href": p["relative_path"], "lesson": p["lesson"],
-             "facts": FACTS.get(p["pattern"], ("—", "—", "—"))} for p in lesson_pages()]
+             "where": WHERE.get(p["pattern"], "—"),
+             "measured": [{"slug": c.slug, "short": c.short} for c in COMPARED if c.taught_in(p["relative_path"])]}
+            for p in lesson_pages()]
     head = ["Lesson", "The shared result lives in", "Several workers?", "Per user?", "Executions", "Callbacks",
             "Bytes up · down", "Median"]
     return html.Div(
         [
-            html.P("Everyone's figures on this server, live: how often each lesson's expensive step really ran, "
-                   "how many callbacks it took and what they sent over the network.", className="lab-muted"),
+            html.P(["Whether each way of keeping the result stays right under several workers and keeps users apart, "
+                    "as the comparison measured it (", dcc.Link("run it", href="/compare"), "); then everyone's "
+                    "figures on this server, live: how often each lesson's expensive step really ran, how many "
+                    "callbacks it took and what they sent over the network."], className="lab-muted"),
             html.Div(html.Table([html.Thead(html.Tr([html.Th(h) for h in head])),
                                  html.Tbody(id=ids.comparison)], className="table lab-comparison"),
                      className="lab-card p-0 table-responsive"),
+            html.Div(id=ids.measured, className="lab-figure-note mt-2"),
             dcc.Store(id=ids.comparison_rows, data=rows),
         ]
     )
 
 
 clientside_callback(
-    ClientsideFunction("lab", "renderComparison"),
+    ClientsideFunction("overview", "renderPatterns"),
     Output(ids.comparison, "children"),
+    Output(ids.measured, "children"),
     Input(shell_ids.SNAPSHOT, "data"),
     Input(ids.comparison_rows, "data"),
 )

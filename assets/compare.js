@@ -1,0 +1,69 @@
+/*
+ * The comparison page (pages/compare.py): the progress of the running comparison, drawn from the
+ * shell's snapshot (no request of its own). The runner reports on the shared board; every browser
+ * on every worker sees the same progress, and a page opened mid-run picks it up.
+ */
+(function () {
+  "use strict";
+
+  var ACTIVE = ["starting", "running", "cancelling"];
+
+  function elapsed(seconds) {
+    seconds = Math.max(0, Math.round(seconds));
+    var m = Math.floor(seconds / 60), s = seconds % 60;
+    return m + ":" + (s < 10 ? "0" : "") + s;
+  }
+
+  function clock(epoch) {
+    return new Date(epoch * 1000).toLocaleTimeString("en-GB");
+  }
+
+  function el(type, props, children) {
+    return window.labHelpers.el(type, props, children);
+  }
+
+  function renderProgress(snapshot, labels, shown) {
+    var noUpdate = window.dash_clientside.no_update;
+    var comparison = (snapshot || {}).comparison;
+    if (!comparison) {  // the snapshot of another page, or the first one of this page
+      return [noUpdate, noUpdate, noUpdate, noUpdate, noUpdate, noUpdate, noUpdate, noUpdate];
+    }
+    var p = comparison.progress, latest = comparison.latest;
+    var latestId = latest ? latest.id : null;
+    var nextShown = latestId !== shown ? latestId : noUpdate;
+    if (!p) {
+      return [0, "", false, "secondary", el("Span", { className: "lab-muted" },
+              "No comparison has run on this lab yet: choose above and press Run."), false, { display: "none" },
+              nextShown];
+    }
+    var active = ACTIVE.indexOf(p.status) !== -1;
+    var pct = p.total ? Math.round(100 * p.done / p.total) : 0;
+    var label = p.done + " / " + p.total;
+    var now;
+    if (active) {
+      var what = p.pattern ? [el("Strong", {}, labels[p.pattern] || p.pattern), " at " + p.workers +
+                              " worker" + (p.workers === 1 ? "" : "s") + " — "] : [];
+      now = [el("Span", { className: "cmp-live" }, p.status === "cancelling" ? "Cancelling" : "Running"),
+             el("Span", {}, what.concat([p.phase || "…"])),
+             el("Span", { className: "cmp-clock" },
+                "round " + Math.min(p.done + 1, p.total) + " of " + p.total + " · " +
+                elapsed((p.now || p.started_at) - p.started_at) + " elapsed · started " + clock(p.started_at))];
+    } else if (p.status === "done") {
+      now = [el("Span", { className: "cmp-done" }, "Finished"),
+             el("Span", {}, "at " + clock(p.finished_at) + ", in " + elapsed(p.finished_at - p.started_at) +
+                " — the table and charts below are this run.")];
+    } else {
+      var why = { cancelled: "Cancelled", failed: "Failed", lost: "Lost" }[p.status] || p.status;
+      now = [el("Span", { className: "cmp-stopped" }, why),
+             el("Span", {}, p.error || ("after " + p.done + " of " + p.total + " rounds; the results below are " +
+                                        "the previous complete run."))];
+    }
+    var color = active ? "primary" : p.status === "done" ? "success" : "warning";
+    return [pct, label, active, color, now, active,
+            active ? {} : { display: "none" }, nextShown];
+  }
+
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    compare: { renderProgress: renderProgress }
+  });
+})();

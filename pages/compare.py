@@ -1,0 +1,255 @@
+"""The comparison: the same users doing the same thing on every pattern, side by side, measured.
+
+One button runs a scripted scenario through every pattern (their callbacks are in
+`pages/compare_workload.py`), at each worker count chosen, against this very lab: real requests
+through gunicorn, the instruments and the real backends. The runner is a process of its own
+(`lab.compare`), so it never occupies the workers it measures; its progress and its result live
+on the shared board, so every worker, every browser and the overview show the same run.
+"""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html
+from plotly.subplots import make_subplots
+
+from components import ids as shell_ids
+from components.code_view import create_code_view
+from components.lesson import explain, section, takeaways
+from components.worker_strip import ids as strip_ids
+from lab.compare import runs
+from lab.compare import workload as w
+from lab.compare.findings import findings
+from lab.compare.patterns import BY_SLUG, PAGE_PATTERN, PATTERNS
+from lab.compare.report import describe
+from lab.compare.runner import Config
+from lab.guard import authorize
+from lab.settings import MAX_WORKERS, get_settings
+from lab.sizes import human_bytes
+from pages.compare_workload import CODE
+
+dash.register_page(
+    __name__, path="/compare", name="Compare the patterns", order=7, nav_label="Compare", pattern=PAGE_PATTERN,
+    title="Every pattern side by side, measured", live_comparison=True,
+    description="The same users doing the same thing through every pattern, at 1 and several workers: "
+                "correct? isolated? executions, bytes, waits — measured, one button.",
+)
+
+
+class ids:
+    users = f"{PAGE_PATTERN}-users"
+    workers = f"{PAGE_PATTERN}-workers"
+    rows = f"{PAGE_PATTERN}-rows"
+    run = f"{PAGE_PATTERN}-run"
+    cancel = f"{PAGE_PATTERN}-cancel"
+    message = f"{PAGE_PATTERN}-message"
+    bar = f"{PAGE_PATTERN}-bar"
+    now = f"{PAGE_PATTERN}-now"
+    labels = f"{PAGE_PATTERN}-labels"
+    shown = f"{PAGE_PATTERN}-shown"  # the id of the result on the page (the browser follows the snapshot's)
+    results = f"{PAGE_PATTERN}-results"
+
+
+WORKER_CHOICES = [n for n in (1, 2, 3, 4, 6, 8) if n <= MAX_WORKERS]
+WORKER_COLORS = ["#94a3b8", "#4f46e5", "#0891b2", "#d97706"]  # one per worker count of a run, in order
+
+
+# -- starting and cancelling (instructor actions) -------------------------------------------------
+
+
+@callback(Output(ids.message, "children"), Input(ids.run, "n_clicks"), Input(ids.cancel, "n_clicks"),
+          State(ids.users, "value"), State(ids.workers, "value"), State(ids.rows, "value"),
+          State(strip_ids.token, "value"), prevent_initial_call=True)
+def run_or_cancel(_run, _cancel, users, workers, rows, token):
+    settings = get_settings()
+    refusal = authorize(settings, token)
+    if refusal:
+        return html.Div(refusal, className="cmp-message cmp-message-bad")
+    if dash.ctx.triggered_id == ids.cancel:
+        stopping = runs.cancel(settings)
+        return html.Div("Cancelling after the current round…" if stopping else "No comparison is running.",
+                        className="cmp-message")
+    try:
+        runs.start(settings, Config(users, tuple(sorted(workers or [])), rows))
+    except runs.RunRefused as exc:
+        return html.Div(str(exc), className="cmp-message cmp-message-bad")
+    return html.Div("Started: the runner is a process of its own. Its progress shows below, on every browser, "
+                    "even after you leave this page and come back.", className="cmp-message cmp-message-ok")
+
+
+# The progress bar and what runs now, from the shell's snapshot (no request of its own).
+clientside_callback(
+    ClientsideFunction("compare", "renderProgress"),
+    Output(ids.bar, "value"), Output(ids.bar, "label"), Output(ids.bar, "animated"), Output(ids.bar, "color"),
+    Output(ids.now, "children"), Output(ids.run, "disabled"), Output(ids.cancel, "style"), Output(ids.shown, "data"),
+    Input(shell_ids.SNAPSHOT, "data"), State(ids.labels, "data"), State(ids.shown, "data"),
+)
+
+
+@callback(Output(ids.results, "children"), Input(ids.shown, "data"), prevent_initial_call=True)
+def show_results(_result_id):
+    return results_view(runs.latest(get_settings()))
+
+
+# -- the result: findings, table, charts ------------------------------------------------------------
+
+
+def mark(ok: bool, good: str, bad: str, title: str = "") -> html.Span:
+    return html.Span([html.Span("✓ " if ok else "✗ ", className="cmp-mark"), good if ok else bad],
+                     className=f"cmp-{'yes' if ok else 'no'}", title=title)
+
+
+def results_table(result: dict) -> html.Table:
+    order = {p.slug: i for i, p in enumerate(PATTERNS)}
+    ordered = sorted(result["rows"], key=lambda r: (order[r["pattern"]], r["workers"]))
+    rows, count = [], len(result["config"]["workers"])
+    for i, row in enumerate(ordered):
+        v, pattern = row["verdict"], BY_SLUG[row["pattern"]]
+        examples = "\n".join(v["examples"])
+        first = [html.Td([dcc.Link(pattern.label, href=pattern.lesson), html.Div(pattern.keeps, className="cmp-keeps")],
+                         rowSpan=count, className="cmp-pattern")] if i % count == 0 else []
+        rows.append(html.Tr(first + [
+            html.Td(row["workers"], className="cmp-num"),
+            html.Td(mark(v["correct"], f"{v['right']}/{v['expected']} right", f"{v['right']}/{v['expected']} right",
+                         examples)),
+            html.Td(mark(v["isolated"], "no leak", f"{v['leaks']} leaked", examples)),
+            html.Td(row["executions"], className="cmp-num cmp-strong"),
+            html.Td(row["callbacks"], className="cmp-num"),
+            html.Td(human_bytes(row["bytes_up"]), className="cmp-num"),
+            html.Td(human_bytes(row["bytes_down"]), className="cmp-num"),
+            html.Td(_ms(row["p95_ms"]), className="cmp-num", title=f"p50 {_ms(row['p50_ms'])}"),
+            html.Td(_ms(row["wait_p95_ms"]), className="cmp-num", title=f"p50 {_ms(row['wait_p50_ms'])}"),
+            html.Td(row["errors"] + row["unanswered"], className="cmp-num"),
+        ], className="cmp-group-start" if i % count == 0 else None))
+    head = ["Pattern", "Workers", "Correct", "Isolated", "Step ran", "Calls", "Bytes up", "Bytes down",
+            "Server p95", "Waited p95", "Errors"]
+    return html.Table([html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(rows)],
+                      className="table cmp-table")
+
+
+def charts(result: dict) -> go.Figure:
+    panels = [("executions", "Expensive step ran", False), ("bytes_up", "Bytes up", True),
+              ("bytes_down", "Bytes down", True), ("wait_p95_ms", "Users waited, p95 (ms)", False)]
+    figure = make_subplots(rows=2, cols=2, subplot_titles=[title for _, title, _ in panels],
+                           vertical_spacing=0.16, horizontal_spacing=0.08)
+    slugs = list(dict.fromkeys(r["pattern"] for r in result["rows"]))
+    for n, count in enumerate(result["config"]["workers"]):
+        mine = {r["pattern"]: r for r in result["rows"] if r["workers"] == count}
+        for k, (field, _title, _log) in enumerate(panels):
+            figure.add_bar(x=[BY_SLUG[s].short for s in slugs], y=[mine[s][field] for s in slugs],
+                           name=f"{count} worker{'s' * (count > 1)}", legendgroup=str(count), showlegend=k == 0,
+                           marker_color=WORKER_COLORS[n % len(WORKER_COLORS)], row=k // 2 + 1, col=k % 2 + 1,
+                           hovertemplate="%{x}: %{y:,}<extra>" + f"{count} W</extra>")
+    for k, (_field, _title, log) in enumerate(panels):
+        figure.update_yaxes(type="log" if log else "linear", dtick=1 if log else None, tickformat="~s",
+                            gridcolor="#e3e7f0", row=k // 2 + 1, col=k % 2 + 1)
+    figure.update_layout(template="none", barmode="group", height=620, margin={"l": 60, "r": 10, "t": 40, "b": 40},
+                         plot_bgcolor="#fbfcfe", paper_bgcolor="rgba(0,0,0,0)",
+                         font={"family": "system-ui, sans-serif", "color": "#1d2433"},
+                         legend={"orientation": "h", "y": 1.09, "x": 0})
+    return figure
+
+
+def results_view(result: dict | None):
+    if not result:
+        return html.Div([html.Strong("Not measured yet. "), "Choose the users, worker counts and data size above and "
+                         "press Run: the table and charts appear here, and on the overview."],
+                        className="lab-card cmp-empty")
+    tone = {"good": "cmp-finding-good", "bad": "cmp-finding-bad", "note": "cmp-finding-note"}
+    return html.Div([
+        html.Div([html.Span("Latest run", className="lab-kicker me-2"), html.Span(describe(result)),
+                  html.A("JSON", href="/api/compare/latest.json", className="btn btn-sm btn-outline-primary ms-3"),
+                  html.A("CSV", href="/api/compare/latest.csv", className="btn btn-sm btn-outline-primary ms-1")],
+                 className="cmp-meta"),
+        html.Ul([html.Li(f.text, className=tone[f.tone]) for f in findings(result)], className="cmp-findings"),
+        html.Div(results_table(result), className="lab-card p-0 table-responsive"),
+        html.P("Correct: readings that showed the user's own shop with that shop's numbers. Isolated: no reading "
+               "showed a shop another user picked (hover for examples). Step ran, calls and bytes: what the "
+               "instruments recorded for the simulated users' visits, on the wire. Server p95: time inside a worker; "
+               "waited p95: what a user waited for an answer, queueing included.", className="lab-figure-note mt-2"),
+        html.Div(dcc.Graph(figure=charts(result), config={"displayModeBar": False}), className="lab-graph mt-3"),
+    ])
+
+
+def _ms(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.1f} ms" if value < 10 else f"{value:,.0f} ms" if value < 10_000 else f"{value / 1000:,.1f} s"
+
+
+# -- layout -------------------------------------------------------------------------------------------
+
+
+def _toggle(id_, options, value, multi=False):
+    kind = dbc.Checklist if multi else dbc.RadioItems
+    return kind(id=id_, options=options, value=value, inline=True, className="btn-group lab-toggle",
+                inputClassName="btn-check", labelClassName="btn btn-outline-primary", labelCheckedClassName="active")
+
+
+def _controls():
+    return html.Div([
+        html.Div([html.Label("Users at once", htmlFor=ids.users),
+                  dcc.Slider(id=ids.users, min=w.MIN_USERS, max=w.MAX_USERS, step=1, value=w.DEFAULT_USERS,
+                             marks={n: str(n) for n in (2, 4, 8, 12, 16)})], className="cmp-users"),
+        html.Div([html.Label("Worker counts"),
+                  _toggle(ids.workers, [{"label": str(n), "value": n} for n in WORKER_CHOICES], [1, 4], multi=True)]),
+        html.Div([html.Label("Rows per shop"),
+                  _toggle(ids.rows, [{"label": f"{n:,}", "value": n} for n in w.ROW_CHOICES], w.DEFAULT_ROWS)]),
+        html.Div([dbc.Button("Run the comparison", id=ids.run, n_clicks=0, color="primary"),
+                  dbc.Button("Cancel", id=ids.cancel, n_clicks=0, color="secondary", outline=True,
+                             className="ms-2", style={"display": "none"})]),
+    ], className="lab-card lab-controls")
+
+
+def _progress():
+    return html.Div([
+        dbc.Progress(id=ids.bar, value=0, label="", striped=True, className="cmp-bar"),
+        html.Div(id=ids.now, className="cmp-now"),
+        html.Div(id=ids.message),
+        dcc.Store(id=ids.labels, data={p.slug: p.label for p in PATTERNS}),
+    ], className="lab-card mt-3")
+
+
+def layout(**_kwargs):
+    settings = get_settings()
+    result = runs.latest(settings)
+    return html.Div([
+        html.Div([html.Div("The comparison", className="lab-kicker"),
+                  html.H1("Every pattern, the same users, side by side"),
+                  html.P(["Simulated users pick a shop at the same moment (half of them the same one), two reader "
+                          "callbacks show what each picked, then each user changes a display-only option. The same "
+                          "script runs through every pattern, at each worker count you choose, on this lab. Is every "
+                          "reader right? Does anyone see another user's pick? How often does the expensive step run, "
+                          "and what crosses the wire?"], className="lab-lead")], className="lab-hero"),
+        dbc.Row([
+            dbc.Col(explain("One workload, seven patterns",
+                            "Recompute in every callback, a module-level global, dcc.Store, aggregations upfront, "
+                            "the server cache with plain memoize and with a lock, and the per-session server cache: "
+                            "each the few callbacks a real app would have, shown at the bottom of this page."), lg=4),
+            dbc.Col(explain("Measured, not asserted",
+                            ["Executions, callbacks and bytes are what the instruments recorded for the simulated "
+                             "users' visits, on the real HTTP bodies. “Correct” and “isolated” are judged from what "
+                             "every reader actually showed, against the numbers of the shop its user picked."]), lg=4),
+            dbc.Col(explain("Off the workers it measures",
+                            [f"The runner is a process of its own: it asks gunicorn for each worker count, waits until "
+                             f"it is live, and restores the count at the end. The step takes {settings.step_seconds:g} s "
+                             "(STEP_SECONDS). One run at a time; starting one is an instructor action."]), lg=4),
+        ], className="g-3"),
+        section("Run it"),
+        _controls(),
+        _progress(),
+        dcc.Store(id=ids.shown, data=(result or {}).get("id")),
+        section("What the latest run measured"),
+        html.Div(results_view(result), id=ids.results),
+        section("What each pattern ran"),
+        html.Div([create_code_view(*CODE[p.slug], title=p.label) for p in PATTERNS], className="cmp-code"),
+        html.Div(takeaways(
+            "Correct under several workers and isolated per user are properties of where the data lives, not of "
+            "the code that computes it: the global variable fails both, with the same callbacks.",
+            "Among the correct patterns, the costs differ: executions (recompute everywhere, memoize's race), bytes "
+            "up (a dcc.Store goes up with every reader), bytes down (aggregate before you send).",
+            "Compute-once and the per-session cache run the step exactly as often as there are distinct results.",
+        ), className="mt-3"),
+    ], id=PAGE_PATTERN)
