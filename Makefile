@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: run dev test bench screenshot clean
+.PHONY: run dev test bench compare screenshot clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ test: $(VENV)/.test-installed
 bench: $(VENV)/.test-installed
 	$(BIN)/python -m bench.instruments
 	$(BIN)/python -m bench.patterns
+	$(BIN)/python -m bench.compare
+
+## make compare: start a lab under gunicorn, run every pattern through the same users, print the table
+## (ARGS="--backend redis --workers 1,4 --users 8 --rows 100000 --step 1"; see python -m lab.compare --help)
+compare: $(VENV)/.app-installed
+	$(BIN)/python -m lab.compare $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache *.egg-info
