@@ -63,7 +63,25 @@
             active ? {} : { display: "none" }, nextShown];
   }
 
+  // Rounds of the expensive step the sweep waits for at W workers: the first readers of the
+  // recompute-everywhere pattern (2 per user) and its currency reader (1 per user), then one pick per
+  // user for each of the six other patterns, each batch run W at a time.
+  function stepRounds(users, w) {
+    var per = Math.ceil(users / w);
+    return Math.ceil(2 * users / w) + per + 6 * per;
+  }
+
+  function estimate(users, workers, rows, step) {
+    if (!users || !workers || !workers.length) { return "Choose at least one worker count."; }
+    var rounds = workers.reduce(function (sum, w) { return sum + stepRounds(users, w); }, 0);
+    var perRound = 0.8 + (rows >= 100000 ? 1.5 : 0);  // visits, reading the instruments, big tables
+    var seconds = rounds * step + 7 * workers.length * perRound;
+    var text = seconds < 90 ? Math.round(seconds / 5) * 5 + " s" : (seconds / 60).toFixed(1) + " min";
+    return "About " + text + ": " + rounds + " rounds of the " + step + " s step (STEP_SECONDS), " +
+           "fewer with more workers.";
+  }
+
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
-    compare: { renderProgress: renderProgress }
+    compare: { renderProgress: renderProgress, estimate: estimate }
   });
 })();

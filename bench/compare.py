@@ -86,8 +86,9 @@ def main() -> int:
     args = parser.parse_args()
     failed = 0
     for backend in (["filesystem", "redis"] if args.backend == "both" else [args.backend]):
+        results = measure(backend, args)
         print(f"\n{'target':<72} {'result':<6} measured")
-        for name, ok, measured in measure(backend, args):
+        for name, ok, measured in results:
             failed += not ok
             print(f"{backend + ': ' + name:<72} {'PASS' if ok else 'FAIL':<6} {measured}")
     return 1 if failed else 0

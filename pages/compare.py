@@ -48,6 +48,8 @@ class ids:
     bar = f"{PAGE_PATTERN}-bar"
     now = f"{PAGE_PATTERN}-now"
     labels = f"{PAGE_PATTERN}-labels"
+    estimate = f"{PAGE_PATTERN}-estimate"
+    step = f"{PAGE_PATTERN}-step"
     shown = f"{PAGE_PATTERN}-shown"  # the id of the result on the page (the browser follows the snapshot's)
     results = f"{PAGE_PATTERN}-results"
 
@@ -85,6 +87,14 @@ clientside_callback(
     Output(ids.bar, "value"), Output(ids.bar, "label"), Output(ids.bar, "animated"), Output(ids.bar, "color"),
     Output(ids.now, "children"), Output(ids.run, "disabled"), Output(ids.cancel, "style"), Output(ids.shown, "data"),
     Input(shell_ids.SNAPSHOT, "data"), State(ids.labels, "data"), State(ids.shown, "data"),
+)
+
+
+# How long the choices will take, before pressing Run (in the browser, from the step time).
+clientside_callback(
+    ClientsideFunction("compare", "estimate"),
+    Output(ids.estimate, "children"),
+    Input(ids.users, "value"), Input(ids.workers, "value"), Input(ids.rows, "value"), State(ids.step, "data"),
 )
 
 
@@ -199,7 +209,9 @@ def _controls():
                   _toggle(ids.rows, [{"label": f"{n:,}", "value": n} for n in w.ROW_CHOICES], w.DEFAULT_ROWS)]),
         html.Div([dbc.Button("Run the comparison", id=ids.run, n_clicks=0, color="primary"),
                   dbc.Button("Cancel", id=ids.cancel, n_clicks=0, color="secondary", outline=True,
-                             className="ms-2", style={"display": "none"})]),
+                             className="ms-2", style={"display": "none"}),
+                  html.Div(id=ids.estimate, className="lab-figure-note mt-1")]),
+        dcc.Store(id=ids.step, data=get_settings().step_seconds),
     ], className="lab-card lab-controls")
 
 
