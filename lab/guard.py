@@ -1,8 +1,10 @@
-"""Who may use the mutating controls (worker count, cache clearing, metrics reset).
+"""Who may use the mutating controls (worker count, cache clearing, metrics reset, comparisons).
 
-A private run (every listening address is a loopback TCP address) is open to its one user. A run
-served to others (0.0.0.0, a LAN address, a unix socket behind a proxy) requires the instructor
-token from INSTRUCTOR_TOKEN; with no token configured those controls are off.
+When INSTRUCTOR_TOKEN is set, every guarded action needs it, whatever the lab listens on: a lab
+bound to 127.0.0.1 is often shared through a reverse proxy or a tunnel, and from the lab's side
+those requests look local. With no token set, the controls are open only on a private run (every
+listening address is a loopback TCP address: 127.0.0.1, ::1, localhost) and off otherwise
+(0.0.0.0, a LAN address, a unix socket behind a proxy).
 
 gunicorn's `when_ready` hook exports the addresses it listens on; the dev server's address comes
 from the settings.
@@ -47,17 +49,17 @@ def private_run(settings: Settings) -> bool:
 
 def guard_info(settings: Settings) -> dict:
     """What the pages need to know to offer the controls (never the token itself)."""
-    private = private_run(settings)
-    return {"open": private, "token_required": not private, "token_configured": bool(settings.instructor_token)}
+    required = bool(settings.instructor_token) or not private_run(settings)
+    return {"open": not required, "token_required": required, "token_configured": bool(settings.instructor_token)}
 
 
 def authorize(settings: Settings, token: str | None) -> str | None:
     """None when the action is allowed, otherwise the reason it is refused (for a 403)."""
+    if settings.instructor_token:
+        if isinstance(token, str) and token and hmac.compare_digest(token.encode(), settings.instructor_token.encode()):
+            return None
+        return "Instructor controls need the instructor token (INSTRUCTOR_TOKEN is set on this lab)."
     if private_run(settings):
         return None
-    if not settings.instructor_token:
-        return ("This lab is served to other machines and no INSTRUCTOR_TOKEN was set when it started, "
-                "so instructor controls are off.")
-    if token and hmac.compare_digest(token.encode(), settings.instructor_token.encode()):
-        return None
-    return "This lab is served to other machines: instructor controls need the instructor token."
+    return ("This lab is served to other machines and no INSTRUCTOR_TOKEN was set when it started, "
+            "so instructor controls are off.")

@@ -1,5 +1,6 @@
-"""The instructor guard: a run listening only on loopback is open; any other listener (0.0.0.0, a
-LAN address, a unix socket) needs INSTRUCTOR_TOKEN, and with no token configured the controls are off.
+"""The instructor guard: with INSTRUCTOR_TOKEN set, every guarded action needs it whatever the lab
+listens on (a proxy or tunnel to 127.0.0.1 looks local); with none set, a run listening only on
+loopback is open and any other listener (0.0.0.0, a LAN address, a unix socket) has the controls off.
 The listeners come from LAB_LISTENERS (exported by gunicorn) or, without it, from the settings."""
 
 import pytest
@@ -32,11 +33,21 @@ def settings(tmp_path, **values):
 
 def test_private_run_is_open_without_token(tmp_path, monkeypatch):
     monkeypatch.setenv(LISTENERS_ENV, "http://127.0.0.1:8050,http://[::1]:8050")
-    for s in (settings(tmp_path), settings(tmp_path, INSTRUCTOR_TOKEN=TOKEN)):
-        assert private_run(s) is True
-        assert authorize(s, None) is None
-        assert authorize(s, "wrong") is None
-    assert guard_info(settings(tmp_path)) == {"open": True, "token_required": False, "token_configured": False}
+    s = settings(tmp_path)
+    assert private_run(s) is True
+    assert authorize(s, None) is None and authorize(s, "anything") is None
+    assert guard_info(s) == {"open": True, "token_required": False, "token_configured": False}
+
+
+def test_a_set_token_is_required_on_loopback_too(tmp_path, monkeypatch):
+    """Behind a reverse proxy or tunnel to 127.0.0.1 every visitor looks local: the token decides."""
+    monkeypatch.setenv(LISTENERS_ENV, "http://127.0.0.1:8050")
+    s = settings(tmp_path, INSTRUCTOR_TOKEN=TOKEN)
+    assert private_run(s) is True
+    assert guard_info(s) == {"open": False, "token_required": True, "token_configured": True}
+    for wrong in (None, "", "wrong", TOKEN[:-1], 42):
+        assert "instructor token" in authorize(s, wrong)
+    assert authorize(s, TOKEN) is None
 
 
 def test_public_run_without_configured_token_is_off(tmp_path, monkeypatch):
