@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from tests.support import RedisServer, free_port
+from lab.local_servers import RedisServer, free_port
 
 
 def on_backends(choice: str, measure: Callable[[str, str | None, Path], dict]) -> list[dict]:

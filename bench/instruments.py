@@ -28,7 +28,8 @@ import time
 from pathlib import Path
 
 from bench.common import on_backends
-from tests.support import LabServer, callback_body, free_port, visit_token
+from lab.http_client import callback_body, visit_token
+from lab.local_servers import LabServer, free_port
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 ADDED_MS_TARGET = 1.0

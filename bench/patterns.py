@@ -39,21 +39,17 @@ from pathlib import Path
 import redis
 import requests
 
-from lab.crowd import Address, callback_body, fire_at_once
-from lab.datasets import session_frame
-from lab.serialization import ARROW, JSON, round_trip
 from bench.common import on_backends
-from tests.support import LabServer, free_port, render_page, visit_token
+from lab.crowd import Address, fire_at_once
+from lab.datasets import session_frame
+from lab.http_client import callback_body, executions, find_component, render_page, visit_token
+from lab.local_servers import LabServer, free_port
+from lab.serialization import ARROW, JSON, round_trip
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 CS, SC = "cache-signal", "session-cache"
 KINDS = ("scatter", "line", "histogram", "contour")
 USERS = 8
-
-
-def executions(server: LabServer, pattern: str, step: str) -> int:
-    figures = server.get("/api/metrics").json()["patterns"].get(pattern, {})
-    return figures.get("recomputes_by_step", {}).get(step, 0)
 
 
 def address(server: LabServer) -> Address:
@@ -71,11 +67,11 @@ def signal_of(reply) -> dict:
 
 def crowd(server: LabServer, value: str, mode: str) -> dict:
     """USERS different visits select `value` at the same moment."""
-    before = executions(server, CS, "compute")
+    before = executions(server.url, CS, "compute")
     requests_ = [(select(value, mode), {"X-Lab-Session": visit_token(server.url)}) for _ in range(USERS)]
     wall, replies = fire_at_once(address(server), requests_)
     ok = [r for r in replies if r.status == 200]
-    return {"executions": executions(server, CS, "compute") - before, "wall": wall, "failed": USERS - len(ok),
+    return {"executions": executions(server.url, CS, "compute") - before, "wall": wall, "failed": USERS - len(ok),
             "same": len({signal_of(r)["fingerprint"] for r in ok}) == 1}
 
 
@@ -92,34 +88,23 @@ def four_graphs(server: LabServer, value: str) -> float:
     return time.perf_counter() - t0
 
 
-def component(tree, test):
-    """The first component of a rendered tree (Dash's JSON) for which `test(props)` is true."""
-    if isinstance(tree, dict):
-        if "props" in tree and test(tree["props"]):
-            return tree
-        return next((c for c in (component(v, test) for v in tree.values()) if c), None)
-    if isinstance(tree, list):
-        return next((c for c in (component(v, test) for v in tree) if c), None)
-    return None
-
-
 def shown(tree, css_class: str):
-    found = component(tree, lambda props: css_class in (props.get("className") or "").split())
+    found = find_component(tree, lambda props: css_class in (props.get("className") or "").split())
     return found and found["props"]["children"]
 
 
 def session_load(server: LabServer) -> dict:
     """A page load of lesson 6: its two output callbacks at once."""
     layout = render_page(server.url, f"/{SC}")["layout"]
-    token = component(layout, lambda props: props.get("id") == f"{SC}-token")["props"]["data"]
-    before = executions(server, SC, "session-data")
+    token = find_component(layout, lambda props: props.get("id") == f"{SC}-token")["props"]["data"]
+    before = executions(server.url, SC, "session-data")
     bodies = [(callback_body([f"{SC}-out-{n}.children"], {f"{SC}-get.n_clicks": 0, f"{SC}-token.data": token,
                                                             f"{SC}-rows.value": 1_000, f"{SC}-codec.value": "arrow"}),
                {"X-Lab-Session": visit_token(server.url)}) for n in (1, 2)]
     _, replies = fire_at_once(address(server), bodies)
     outputs = [r.body["response"][f"{SC}-out-{n}"]["children"] for n, r in zip((1, 2), replies, strict=True)]
     seen = [(shown(o, f"{SC}-checksum"), shown(o, f"{SC}-created")) for o in outputs]
-    return {"executions": executions(server, SC, "session-data") - before, "same": seen[0] == seen[1] and seen[0][0]}
+    return {"executions": executions(server.url, SC, "session-data") - before, "same": seen[0] == seen[1] and seen[0][0]}
 
 
 def many_sessions(server: LabServer, count: int) -> dict:

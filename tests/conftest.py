@@ -18,13 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import (
-    CHROMIUM,
-    LabServer,
-    RedisServer,
-    free_port,
-    redis_answers,
-)
+from lab.local_servers import LabServer, RedisServer, free_port, redis_answers
+from tests.support import CHROMIUM
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

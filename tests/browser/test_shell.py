@@ -8,7 +8,8 @@ import pytest
 import app  # noqa: F401  (fills dash.page_registry in this process)
 from components.shell import nav_pages
 from tests.conftest import need
-from tests.support import RedisServer, free_port, wait_for_element
+from lab.local_servers import RedisServer, free_port
+from tests.support import wait_for_element
 
 pytestmark = pytest.mark.browser
 

@@ -15,7 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from tests.support import callback_body, exchange, free_port, visit_token
+from lab.http_client import callback_body, exchange, visit_token
+from lab.local_servers import free_port
 
 pytestmark = pytest.mark.gunicorn
 

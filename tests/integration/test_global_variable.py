@@ -12,7 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import redis
 
-from tests.support import eventually, exchange, metrics_once, visit_token
+from lab.http_client import exchange, visit_token
+from tests.support import eventually, metrics_once
 
 pytestmark = [pytest.mark.gunicorn, pytest.mark.redis]
 

@@ -14,7 +14,8 @@ import pytest
 import redis
 
 from lab import sessions
-from tests.support import callback_body, exchange, free_port, render_page, visit_token
+from lab.http_client import callback_body, exchange, render_page, visit_token
+from lab.local_servers import free_port
 
 pytestmark = pytest.mark.gunicorn
 

@@ -33,7 +33,7 @@ from lab.metrics import (
 def nearest_rank(samples, q):
     ordered = sorted(samples)
     return ordered[max(1, math.ceil(q / 100 * len(ordered))) - 1]
-from tests.support import free_port
+from lab.local_servers import free_port
 
 
 def make_call(pattern="p", callback="p-graph.figure", pid=101, start=0.0, ms=10.0, bytes_in=100,

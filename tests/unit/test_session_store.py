@@ -11,7 +11,7 @@ import pytest
 from lab.backend import RedisLink
 from lab.session_store import RedisSessionStore, SqliteSessionStore, Stored, get_or_compute
 from lab.singleflight import COMPUTED, DEGRADED, HIT, WAITED, FileLocker, RedisLocker
-from tests.support import free_port
+from lab.local_servers import free_port
 
 CTX = multiprocessing.get_context("fork")
 

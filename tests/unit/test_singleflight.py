@@ -23,7 +23,7 @@ from lab.singleflight import (
     cached,
     single_flight,
 )
-from tests.support import free_port
+from lab.local_servers import free_port
 
 CTX = multiprocessing.get_context("fork")
 PROCESSES = 6
