@@ -35,6 +35,8 @@ class Settings:
     step_seconds: float = 3.0
     max_sessions: int = 100
     cache_timeout: int = 300
+    visit_idle_seconds: int = 3600
+    max_visits: int = 1000
     instructor_token: str | None = None
     instruments: bool = True
     secret_key: str = field(default="", repr=False)
@@ -193,6 +195,8 @@ def load_settings(env=None) -> Settings:
         step_seconds=_float(env, "STEP_SECONDS", 3.0, 0.0, 60.0),
         max_sessions=_int(env, "MAX_SESSIONS", 100, 1, 1_000_000),
         cache_timeout=_int(env, "CACHE_TIMEOUT", 300, 1, 7 * 24 * 3600),
+        visit_idle_seconds=_int(env, "VISIT_IDLE_SECONDS", 3600, 10, 24 * 3600),
+        max_visits=_int(env, "MAX_VISITS", 1000, 10, 1_000_000),
         instructor_token=env.get("INSTRUCTOR_TOKEN", "").strip() or None,
         instruments=_switch(env, "INSTRUMENTS", True),
         secret_key=_secret_key(env, data_dir),

@@ -101,8 +101,7 @@ def many(fn, n, threads=6):
 
 def copies(server, redis_url) -> dict[int, dict]:
     """Every worker's published copy, read straight from the shared store the page reads."""
-    master = server.health()["master_pid"]
-    raw = redis.Redis.from_url(redis_url).hgetall(f"lab:m:wv:{P}:selection:{master}")
+    raw = redis.Redis.from_url(redis_url).hgetall(f"lab:copies:{P}:selection")
     return {int(pid): json.loads(value) for pid, value in raw.items()}
 
 
