@@ -112,7 +112,7 @@ def many_sessions(server: LabServer, count: int) -> dict:
     is sampled all along from the store itself."""
     if server.redis_url:
         client = redis.Redis.from_url(server.redis_url)
-        stored = lambda: client.zcard("lab:sessions:lru")
+        stored = lambda: client.zcard("lab:{sessions}:lru")
     else:
         import sqlite3
 

@@ -189,7 +189,7 @@ def test_many_sessions_never_exceed_the_bound(backend, lab_server, request):
     server = lab_server(workers=4, redis_url=redis_url, env={"STEP_SECONDS": "0", "MAX_SESSIONS": str(BOUND)})
     if redis_url:
         client = redis.Redis.from_url(redis_url)
-        count = lambda: client.zcard("lab:sessions:lru")
+        count = lambda: client.zcard("lab:{sessions}:lru")
     else:
         db = sqlite3.connect(server.data_dir / "sessions.sqlite3", timeout=30, check_same_thread=False)
         count = lambda: db.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
