@@ -26,24 +26,21 @@ the bound, no request failed. Prints a table and exits 1 if a target is missed.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import statistics
 import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import redis
 import requests
 
-from bench.common import on_backends
+from bench.common import arguments, on_backends
 from lab.crowd import Address, fire_at_once
 from lab.datasets import session_frame
 from lab.http_client import callback_body, executions, find_component, render_page, visit_token
-from lab.local_servers import LabServer, free_port
+from lab.local_servers import LabServer, Peak, free_port
 from lab.serialization import ARROW, JSON, round_trip
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -110,24 +107,6 @@ def session_load(server: LabServer) -> dict:
 def many_sessions(server: LabServer, count: int) -> dict:
     """`count` new sessions (lesson 6's "start another session"), 8 at a time; the number stored
     is sampled all along from the store itself."""
-    if server.redis_url:
-        client = redis.Redis.from_url(server.redis_url)
-        stored = lambda: client.zcard("lab:{sessions}:lru")
-    else:
-        import sqlite3
-
-        db = sqlite3.connect(server.data_dir / "sessions.sqlite3", timeout=30, check_same_thread=False)
-        stored = lambda: db.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
-    seen, done = [0], threading.Event()
-
-    def watch():
-        while not done.is_set():
-            try:
-                seen[0] = max(seen[0], stored())
-            except Exception:  # noqa: BLE001 - the database appears with the first session
-                pass
-            time.sleep(0.005)
-
     body = json.dumps(callback_body([f"{SC}-other.children", f"{SC}-other-token.data"], {f"{SC}-other-start.n_clicks": 1},
                                     {f"{SC}-rows.value": 1_000, f"{SC}-codec.value": "arrow"})).encode()
 
@@ -138,17 +117,13 @@ def many_sessions(server: LabServer, count: int) -> dict:
         except requests.RequestException:
             return 0
 
-    watcher = threading.Thread(target=watch)
-    watcher.start()
     t0 = time.perf_counter()
-    try:
+    with Peak(server.stored_sessions, every=0.005) as peak:
         with ThreadPoolExecutor(8) as pool:
             statuses = list(pool.map(one, range(count)))
-    finally:
-        done.set()
-        watcher.join()
-    return {"count": count, "failed": sum(s != 200 for s in statuses), "max_stored": seen[0], "stored": stored(),
-            "seconds": time.perf_counter() - t0}
+    seconds = time.perf_counter() - t0
+    return {"count": count, "failed": sum(s != 200 for s in statuses), "max_stored": peak.highest,
+            "stored": server.stored_sessions(), "seconds": seconds}
 
 
 def serialization(rows: int) -> dict:
@@ -194,9 +169,7 @@ def measure(backend: str, redis_url: str | None, args, directory: Path) -> dict:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--backend", choices=["filesystem", "redis", "both"], default="both")
-    parser.add_argument("--workers", type=int, default=4)
+    parser = arguments(__doc__, workers=4)
     parser.add_argument("--step", type=float, default=3.0, help="STEP_SECONDS for the lessons' expensive step")
     parser.add_argument("--sessions", type=int, default=10_000, help="new sessions in the bound test (0: skip)")
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the serialized DataFrame")

@@ -9,14 +9,19 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 import psutil
 import redis
 import requests
+
+from lab.session_store import RedisSessionStore
 
 LAB_ENV = ("REDIS_URL", "CACHE_DIR", "DATA_DIR", "WORKERS", "HOST", "PORT", "STEP_SECONDS", "MAX_SESSIONS",
            "CACHE_TIMEOUT", "INSTRUCTOR_TOKEN", "SECRET_KEY", "LAB_GUNICORN_MASTER_PID", "VISIT_IDLE_SECONDS",
@@ -118,6 +123,7 @@ class LabServer:
         self.argv = argv
         self.proc: subprocess.Popen | None = None
         self.log_path = data_dir / "server.log"
+        self._store = None  # a client of the server's session store, for `stored_sessions`
 
     @property
     def url(self) -> str:
@@ -186,7 +192,44 @@ class LabServer:
         kwargs.setdefault("timeout", 30)
         return requests.post(self.url + path, **kwargs)
 
+    def stored_sessions(self) -> int:
+        """How many sessions lesson 6's store holds now, read from the store itself."""
+        if self._store is None:
+            self._store = (redis.Redis.from_url(self.redis_url) if self.redis_url else
+                           sqlite3.connect(f"file:{self.data_dir / 'sessions.sqlite3'}?mode=ro", uri=True, timeout=30,
+                                           check_same_thread=False))
+        if self.redis_url:
+            return self._store.zcard(RedisSessionStore.PREFIX + "lru")
+        return self._store.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
+
     def stop(self) -> None:
         if self.proc is not None:
             stop_process(self.proc)
             self._log.close()
+
+
+class Peak:
+    """The highest value `read()` gives while the block runs, sampled every `every` seconds from a
+    thread of its own. A read that fails (the store is not created yet) counts as nothing."""
+
+    def __init__(self, read: Callable[[], int], every: float = 0.002):
+        self.read, self.every = read, every
+        self.highest = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _watch(self) -> None:
+        while not self._done.is_set():
+            try:
+                self.highest = max(self.highest, self.read())
+            except (redis.RedisError, sqlite3.Error):
+                pass
+            time.sleep(self.every)
+
+    def __enter__(self) -> "Peak":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._done.set()
+        self._thread.join()

@@ -12,15 +12,6 @@ from lab.sales import clean_sales, monthly_sales
 from lab.settings import get_settings
 
 
-@pytest.fixture
-def quick_steps(monkeypatch):
-    monkeypatch.setenv("STEP_SECONDS", "0.05")
-    get_settings.cache_clear()
-    yield
-    monkeypatch.delenv("STEP_SECONDS")
-    get_settings.cache_clear()
-
-
 def test_load_is_the_slow_counted_step(quick_steps):
     t0 = time.monotonic()
     sales = lesson.load_sales("figs", "bad")

@@ -8,17 +8,7 @@ import pytest
 
 import app  # noqa: F401  (registers the pages)
 from lab.sales import clean_sales, monthly_revenue_by_region, to_records
-from lab.settings import get_settings
 from pages import aggregations, global_variable
-
-
-@pytest.fixture
-def quick_steps(monkeypatch):
-    monkeypatch.setenv("STEP_SECONDS", "0.05")
-    get_settings.cache_clear()
-    yield
-    monkeypatch.delenv("STEP_SECONDS")
-    get_settings.cache_clear()
 
 
 @pytest.fixture
