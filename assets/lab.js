@@ -173,7 +173,7 @@
   var colors = {};
 
   function color(name) {
-    if (!(name in colors)) {
+    if (!colors[name]) {  // read once it is there (an empty answer is asked again next time)
       var shell = document.getElementById("lab-shell");
       colors[name] = shell ? window.getComputedStyle(shell).getPropertyValue("--lab-" + name).trim() : "";
     }

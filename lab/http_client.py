@@ -4,6 +4,7 @@ benchmarks and the lab's own simulated users (`lab.crowd`).
     CALLBACK_PATH, SESSION_HEADER   where callbacks are posted, and the header carrying a visit's id
     callback_body(...)              the JSON dash-renderer posts for one callback
     exchange(base_url, body)        POST it like a browser; an `Exchange` with the wire sizes
+    post_callback(base_url, body)   POST it plainly; the `requests` response
     render_page(base_url, path)     the Pages router's answer for `path` (title and layout)
     visit_token(base_url)           a fresh visit's signed id, as the shell hands it to the browser
     find_component(tree, test)      the first component of a rendered layout that passes `test`
@@ -45,6 +46,15 @@ def callback_body(outputs: list[str], inputs: dict[str, object], state: dict[str
     if state:
         body["state"] = [{**_prop(k), "value": v} for k, v in state.items()]
     return body
+
+
+def post_callback(base_url: str, body: dict, headers: dict | None = None, timeout: float = 60):
+    """POST a callback body as compact JSON; the `requests` response."""
+    import requests
+
+    data = json.dumps(body, separators=(",", ":")).encode()
+    return requests.post(base_url + CALLBACK_PATH, data=data, timeout=timeout,
+                         headers={"Content-Type": "application/json", **(headers or {})})
 
 
 class Exchange:

@@ -141,6 +141,7 @@ def browser():
 def page(browser):
     """A fresh browser tab that records console errors and uncaught exceptions in `page.errors`."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.add_init_script(path=PROJECT_DIR / "tests" / "browser" / "probes.js")
     tab = context.new_page()
     tab.errors = []
     tab.on("console", lambda msg: msg.type == "error" and tab.errors.append(f"console: {msg.text}"))

@@ -8,6 +8,10 @@ import json
 import socket
 import time
 
+# Moved to the engine, where the benchmarks share them; still importable from here.
+from lab.http_client import Exchange, callback_body, exchange, post_callback, render_page, visit_token  # noqa: F401
+from lab.local_servers import LAB_ENV, LabServer, RedisServer, free_port, redis_answers, stop_process  # noqa: F401
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update", "--no-first-run",
@@ -56,10 +60,9 @@ def wait_for_element(page, selector: str, condition: str = "true", arg=None, tim
     """Wait until `selector` matches and the JavaScript `condition` holds for it (`el` is the element,
     `arg` the argument). A missing element means "not yet": Dash replaces parts of the page while it
     renders (after a reload, say), and a predicate that throws on null would fail the wait at once.
-    Returns the condition's value (a Playwright JSHandle)."""
-    return page.wait_for_function(
-        "([sel, arg]) => { const el = document.querySelector(sel); return el !== null && (" + condition + "); }",
-        arg=[selector, arg], timeout=timeout)
+    Returns the condition's value (a Playwright JSHandle). The check is `labProbes.when`
+    (tests/browser/probes.js, in every page the `page` fixture opens)."""
+    return page.wait_for_function("labProbes.when", arg=[selector, condition, arg], timeout=timeout)
 
 
 def metrics_once(server, pattern: str, callbacks: int) -> dict:
