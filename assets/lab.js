@@ -18,8 +18,7 @@
   var INSTRUMENT_PREFIX = "lab-";
   var BURST_GAP_MS = 300;  // callbacks chained within this gap (a signal firing four graphs) form one run
   var MAX_LOG = 300;
-  var PALETTE = ["#4f46e5", "#0891b2", "#16a34a", "#d97706", "#db2777", "#7c3aed", "#0d9488", "#ea580c",
-                 "#2563eb", "#65a30d", "#be123c", "#0369a1"];
+  var TICK_MS = 50;  // how often a running timer is redrawn (only while a callback is in flight)
 
   /* ---------------------------------------------------------------- callback requests ---- */
 
@@ -69,6 +68,7 @@
     requests.push(entry);
     if (requests.length > MAX_LOG) { requests.shift(); }
     renderTimers();
+    startTicking();
     return nativeFetch(input, init).then(function (response) {
       entry.end = performance.now();
       entry.status = response.status;
@@ -104,7 +104,9 @@
     return { start: run.start, end: run.end === Infinity ? null : run.end };
   }
 
+  // Mirrors lab.sizes.human_duration (tests/unit/test_formats.py checks that they agree).
   function formatDuration(ms) {
+    if (ms < 10) { return ms.toFixed(1) + " ms"; }
     if (ms < 1000) { return Math.round(ms) + " ms"; }
     return (ms / 1000).toFixed(ms < 10000 ? 2 : 1) + " s";
   }
@@ -121,7 +123,22 @@
       if (el.getAttribute("data-state") !== state) { el.setAttribute("data-state", state); }
     }
   }
-  setInterval(renderTimers, 50);
+
+  // The timers are redrawn every TICK_MS while a callback is in flight, and not at all otherwise.
+  var ticking = null;
+
+  function inFlight() {
+    return requests.some(function (r) { return r.end === null; });
+  }
+
+  function tick() {
+    renderTimers();
+    if (!inFlight()) { clearInterval(ticking); ticking = null; }
+  }
+
+  function startTicking() {
+    if (ticking === null) { ticking = setInterval(tick, TICK_MS); }
+  }
 
   /* ----------------------------------------------------------------------- helpers ---- */
 
@@ -131,6 +148,7 @@
     return { type: type, namespace: "dash_html_components", props: p };
   }
 
+  // Mirrors lab.sizes.human_bytes (tests/unit/test_formats.py checks that they agree).
   function formatBytes(n) {
     if (n === null || n === undefined) { return "—"; }
     if (n < 1000) { return n + " B"; }
@@ -151,9 +169,30 @@
     }).join(", ");
   }
 
+  // The lab's colours come from lab/style.py, set by the shell as CSS custom properties.
+  var colors = {};
+
+  function color(name) {
+    if (!colors[name]) {  // read once it is there (an empty answer is asked again next time)
+      var shell = document.getElementById("lab-shell");
+      colors[name] = shell ? window.getComputedStyle(shell).getPropertyValue("--lab-" + name).trim() : "";
+    }
+    return colors[name];
+  }
+
+  var palette = null;
+
+  function workerPalette() {
+    if (palette === null || !palette.length) {
+      palette = [];
+      for (var i = 0; color("worker-" + i); i++) { palette.push(color("worker-" + i)); }
+    }
+    return palette;
+  }
+
   function workerColor(pid, live) {
-    var i = (live || []).indexOf(pid);
-    return i === -1 ? "#9ca3af" : PALETTE[i % PALETTE.length];
+    var i = (live || []).indexOf(pid), workers = workerPalette();
+    return i === -1 || !workers.length ? color("gone") : workers[i % workers.length];
   }
 
   function chip(pid, live, title, label) {
@@ -335,7 +374,7 @@
         base: cs.map(function (c) { return new Date(c.t0 * 1000).toISOString(); }),
         x: cs.map(function (c) { return Math.max(1, (c.t1 - c.t0) * 1000); }),
         marker: { color: cs.map(function (c) { return workerColor(c.pid, live); }), opacity: 0.85,
-                  line: { color: "#1d2433", width: 1 } },
+                  line: { color: color("ink"), width: 1 } },
         customdata: cs.map(function (c) {
           return [formatDuration((c.t1 - c.t0) * 1000), formatBytes(c.up), formatBytes(c.down), c.pid];
         }),
@@ -348,29 +387,58 @@
       data: traces,
       layout: {
         barmode: "overlay", showlegend: false, margin: { l: 110, r: 16, t: 8, b: 36 },
-        paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fbfcfe",
+        paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: color("plot-bg"),
+        font: { color: color("ink") },
         xaxis: { type: "date", range: [new Date((end - 30) * 1000).toISOString(), new Date((end + 1) * 1000).toISOString()],
-                 gridcolor: "#e3e7f0", tickformat: "%H:%M:%S" },
+                 gridcolor: color("grid"), tickformat: "%H:%M:%S" },
         // Every live worker gets a lane, busy or not: idle workers are part of the lesson.
         yaxis: { type: "category", categoryorder: "array", categoryarray: lanes.map(laneName), automargin: true,
-                 range: [-0.5, Math.max(lanes.length, 1) - 0.5], gridcolor: "#e3e7f0" },
+                 range: [-0.5, Math.max(lanes.length, 1) - 0.5], gridcolor: color("grid") },
         annotations: calls.length ? [] : [{ text: "Your callbacks on this page appear here", showarrow: false,
                                             xref: "paper", yref: "paper", x: 0.5, y: 0.5,
-                                            font: { color: "#5b6477", size: 14 } }]
+                                            font: { color: color("muted"), size: 14 } }]
       }
     };
   }
 
-  // The helpers, for pages whose own clientside callbacks draw from the snapshot.
+  /* ------------------------------------------------ helpers for the pages' own views ---- */
+
+  // This visit's recorded calls on one lesson (`pattern`), newest first, from the shell's snapshot.
+  function callsOf(snapshot, pattern) {
+    return (((snapshot || {}).meters || {}).calls || []).filter(function (c) { return c.p === pattern; });
+  }
+
+  // The call of `stepOwner` that a step's receipt names (the one running at `receipt.t`), and when
+  // the next call of the same owner started: the calls in between read what that step sent.
+  function stepRound(calls, stepOwner, receipt) {
+    var mine = calls.filter(function (c) { return ownerOf(c.cb) === stepOwner; });
+    var step = mine.filter(function (c) { return c.t0 <= receipt.t + 0.001 && receipt.t <= c.t1 + 0.001; })[0];
+    if (!step) { return null; }
+    var later = mine.filter(function (c) { return c.t0 > step.t1; }).map(function (c) { return c.t0; });
+    return { step: step, until: later.length ? Math.min.apply(null, later) : Infinity };
+  }
+
+  // The successful calls of `owner` that belong to a step's round (see stepRound).
+  function readersOf(calls, owner, round) {
+    return calls.filter(function (c) {
+      return ownerOf(c.cb) === owner && c.st === 200 && c.t0 >= round.step.t1 - 0.001 && c.t0 < round.until;
+    });
+  }
+
+  function toggleNavbar(_clicks, open) { return !open; }
+
+  // The helpers, for the pages' own clientside callbacks (assets/<page>.js).
   window.labHelpers = { el: el, formatBytes: formatBytes, formatDuration: formatDuration, ownerOf: ownerOf,
-                        inScope: inScope, workerColor: workerColor };
+                        inScope: inScope, workerColor: workerColor, callsOf: callsOf, stepRound: stepRound,
+                        readersOf: readersOf };
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     lab: Object.assign({}, (window.dash_clientside || {}).lab, {
       renderBackend: renderBackend,
       renderMeters: renderMeters,
       renderWorkers: renderWorkers,
-      renderTimeline: renderTimeline
+      renderTimeline: renderTimeline,
+      toggleNavbar: toggleNavbar
     })
   });
 })();

@@ -1,14 +1,24 @@
-"""What the benchmark scripts share: measuring on each backend asked for, side by side in one run."""
+"""What the benchmark scripts share: their common options, and measuring on each backend asked
+for, side by side in one run."""
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 from typing import Callable
 
-from tests.support import RedisServer, free_port
+from lab.local_servers import RedisServer, free_port
+
+
+def arguments(doc: str, workers: int) -> argparse.ArgumentParser:
+    """A benchmark's command line: `--backend` and `--workers` (each script adds its own options)."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backend", choices=["filesystem", "redis", "both"], default="both")
+    parser.add_argument("--workers", type=int, default=workers, help="gunicorn workers per server")
+    return parser
 
 
 def on_backends(choice: str, measure: Callable[[str, str | None, Path], dict]) -> list[dict]:

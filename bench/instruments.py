@@ -18,7 +18,6 @@ bytes, so the client's own overhead stays small next to the server's.
 
 from __future__ import annotations
 
-import argparse
 import json
 import socket
 import statistics
@@ -27,8 +26,9 @@ import threading
 import time
 from pathlib import Path
 
-from bench.common import on_backends
-from tests.support import LabServer, callback_body, free_port, visit_token
+from bench.common import arguments, on_backends
+from lab.http_client import callback_body, visit_token
+from lab.local_servers import LabServer, free_port
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 ADDED_MS_TARGET = 1.0
@@ -126,9 +126,7 @@ def measure(backend: str, redis_url: str | None, args, directory: Path) -> dict:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--backend", choices=["filesystem", "redis", "both"], default="both")
-    parser.add_argument("--workers", type=int, default=2)
+    parser = arguments(__doc__, workers=2)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--requests", type=int, default=200, help="sequential requests per server per round")
     parser.add_argument("--threads", type=int, default=4, help="client threads for throughput")

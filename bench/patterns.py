@@ -26,34 +26,27 @@ the bound, no request failed. Prints a table and exits 1 if a target is missed.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import statistics
 import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import redis
 import requests
 
-from lab.crowd import Address, callback_body, fire_at_once
+from bench.common import arguments, on_backends
+from lab.crowd import Address, fire_at_once
 from lab.datasets import session_frame
+from lab.http_client import callback_body, executions, find_component, render_page, visit_token
+from lab.local_servers import LabServer, Peak, free_port
 from lab.serialization import ARROW, JSON, round_trip
-from bench.common import on_backends
-from tests.support import LabServer, free_port, render_page, visit_token
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 CS, SC = "cache-signal", "session-cache"
 KINDS = ("scatter", "line", "histogram", "contour")
 USERS = 8
-
-
-def executions(server: LabServer, pattern: str, step: str) -> int:
-    figures = server.get("/api/metrics").json()["patterns"].get(pattern, {})
-    return figures.get("recomputes_by_step", {}).get(step, 0)
 
 
 def address(server: LabServer) -> Address:
@@ -71,11 +64,11 @@ def signal_of(reply) -> dict:
 
 def crowd(server: LabServer, value: str, mode: str) -> dict:
     """USERS different visits select `value` at the same moment."""
-    before = executions(server, CS, "compute")
+    before = executions(server.url, CS, "compute")
     requests_ = [(select(value, mode), {"X-Lab-Session": visit_token(server.url)}) for _ in range(USERS)]
     wall, replies = fire_at_once(address(server), requests_)
     ok = [r for r in replies if r.status == 200]
-    return {"executions": executions(server, CS, "compute") - before, "wall": wall, "failed": USERS - len(ok),
+    return {"executions": executions(server.url, CS, "compute") - before, "wall": wall, "failed": USERS - len(ok),
             "same": len({signal_of(r)["fingerprint"] for r in ok}) == 1}
 
 
@@ -92,57 +85,28 @@ def four_graphs(server: LabServer, value: str) -> float:
     return time.perf_counter() - t0
 
 
-def component(tree, test):
-    """The first component of a rendered tree (Dash's JSON) for which `test(props)` is true."""
-    if isinstance(tree, dict):
-        if "props" in tree and test(tree["props"]):
-            return tree
-        return next((c for c in (component(v, test) for v in tree.values()) if c), None)
-    if isinstance(tree, list):
-        return next((c for c in (component(v, test) for v in tree) if c), None)
-    return None
-
-
 def shown(tree, css_class: str):
-    found = component(tree, lambda props: css_class in (props.get("className") or "").split())
+    found = find_component(tree, lambda props: css_class in (props.get("className") or "").split())
     return found and found["props"]["children"]
 
 
 def session_load(server: LabServer) -> dict:
     """A page load of lesson 6: its two output callbacks at once."""
     layout = render_page(server.url, f"/{SC}")["layout"]
-    token = component(layout, lambda props: props.get("id") == f"{SC}-token")["props"]["data"]
-    before = executions(server, SC, "session-data")
+    token = find_component(layout, lambda props: props.get("id") == f"{SC}-token")["props"]["data"]
+    before = executions(server.url, SC, "session-data")
     bodies = [(callback_body([f"{SC}-out-{n}.children"], {f"{SC}-get.n_clicks": 0, f"{SC}-token.data": token,
                                                             f"{SC}-rows.value": 1_000, f"{SC}-codec.value": "arrow"}),
                {"X-Lab-Session": visit_token(server.url)}) for n in (1, 2)]
     _, replies = fire_at_once(address(server), bodies)
     outputs = [r.body["response"][f"{SC}-out-{n}"]["children"] for n, r in zip((1, 2), replies, strict=True)]
     seen = [(shown(o, f"{SC}-checksum"), shown(o, f"{SC}-created")) for o in outputs]
-    return {"executions": executions(server, SC, "session-data") - before, "same": seen[0] == seen[1] and seen[0][0]}
+    return {"executions": executions(server.url, SC, "session-data") - before, "same": seen[0] == seen[1] and seen[0][0]}
 
 
 def many_sessions(server: LabServer, count: int) -> dict:
     """`count` new sessions (lesson 6's "start another session"), 8 at a time; the number stored
     is sampled all along from the store itself."""
-    if server.redis_url:
-        client = redis.Redis.from_url(server.redis_url)
-        stored = lambda: client.zcard("lab:sessions:lru")
-    else:
-        import sqlite3
-
-        db = sqlite3.connect(server.data_dir / "sessions.sqlite3", timeout=30, check_same_thread=False)
-        stored = lambda: db.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
-    seen, done = [0], threading.Event()
-
-    def watch():
-        while not done.is_set():
-            try:
-                seen[0] = max(seen[0], stored())
-            except Exception:  # noqa: BLE001 - the database appears with the first session
-                pass
-            time.sleep(0.005)
-
     body = json.dumps(callback_body([f"{SC}-other.children", f"{SC}-other-token.data"], {f"{SC}-other-start.n_clicks": 1},
                                     {f"{SC}-rows.value": 1_000, f"{SC}-codec.value": "arrow"})).encode()
 
@@ -153,17 +117,13 @@ def many_sessions(server: LabServer, count: int) -> dict:
         except requests.RequestException:
             return 0
 
-    watcher = threading.Thread(target=watch)
-    watcher.start()
     t0 = time.perf_counter()
-    try:
+    with Peak(server.stored_sessions, every=0.005) as peak:
         with ThreadPoolExecutor(8) as pool:
             statuses = list(pool.map(one, range(count)))
-    finally:
-        done.set()
-        watcher.join()
-    return {"count": count, "failed": sum(s != 200 for s in statuses), "max_stored": seen[0], "stored": stored(),
-            "seconds": time.perf_counter() - t0}
+    seconds = time.perf_counter() - t0
+    return {"count": count, "failed": sum(s != 200 for s in statuses), "max_stored": peak.highest,
+            "stored": server.stored_sessions(), "seconds": seconds}
 
 
 def serialization(rows: int) -> dict:
@@ -209,9 +169,7 @@ def measure(backend: str, redis_url: str | None, args, directory: Path) -> dict:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--backend", choices=["filesystem", "redis", "both"], default="both")
-    parser.add_argument("--workers", type=int, default=4)
+    parser = arguments(__doc__, workers=4)
     parser.add_argument("--step", type=float, default=3.0, help="STEP_SECONDS for the lessons' expensive step")
     parser.add_argument("--sessions", type=int, default=10_000, help="new sessions in the bound test (0: skip)")
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the serialized DataFrame")

@@ -1,15 +1,50 @@
-"""Building blocks every lesson page is made of, so the lessons read alike: a header with the
-lesson's number and question, short explanation cards, a side-by-side comparison, and takeaways.
+"""Building blocks every lesson page is made of, so the lessons read alike.
 
-A lesson page is: `lesson_header(...)`, a short explanation, the live demo with its meters (see
-`components.meters`, `components.timeline`), the code view (`components.code_view`), takeaways.
+`lesson_layout` is the skeleton every lesson page's `layout` returns: the header (the lesson's
+number and question), explanation cards, "Try it" with the demo (controls, meters, outputs), the
+timeline of this visit's callbacks, the lesson's further sections, the code that runs it, and the
+takeaways. The other builders are its furniture: `explain` cards, a `side_by_side` comparison with
+its `verdict`s, the `toggle` every lesson's choices use, `section` titles.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import dash
 import dash_bootstrap_components as dbc
 from dash import html
+
+
+def lesson_layout(module: str, *, question: str, lead, cards: Sequence, demo: Sequence, timeline, code,
+                  takeaways: Sequence, sections: Sequence[tuple[str, object]] = (), try_title: str = "Try it"
+                  ) -> html.Div:
+    """A lesson page, in the order every lesson follows: header → explanation cards → `try_title`
+    and the `demo` (controls, meters, outputs) → the `timeline` → the further `sections` (title,
+    content) → the code → the takeaways. The page's root id is the lesson's `pattern`."""
+    page = dash.page_registry[module]
+    width = 12 // max(1, len(cards))
+    children = [
+        lesson_header(module, question, lead),
+        dbc.Row([dbc.Col(card, md=6 if width < 12 else 12, lg=width) for card in cards], className="g-3"),
+        section(try_title),
+        *demo,
+        html.Div(timeline, className="mt-3"),
+    ]
+    for title, content in sections:
+        children += [section(title), content]
+    children += [section("The code"), *(code if isinstance(code, (list, tuple)) else [code]),
+                 html.Div(_takeaways_card(*takeaways), className="mt-3")]
+    return html.Div(children, id=page["pattern"])
+
+
+def toggle(id_, options: dict, value, className: str = "", **kwargs) -> dbc.RadioItems:
+    """The lab's choice of one value, drawn as a group of buttons: `options` maps each value to
+    its label. Extra keyword arguments go to `dbc.RadioItems` (persistence, say)."""
+    return dbc.RadioItems(id=id_, options=[{"label": label, "value": v} for v, label in options.items()],
+                          value=value, inline=True, className=f"btn-group lab-toggle {className}".strip(),
+                          inputClassName="btn-check", labelClassName="btn btn-outline-primary",
+                          labelCheckedClassName="active", **kwargs)
 
 
 def lesson_header(module: str, question: str, lead) -> html.Div:
@@ -52,3 +87,6 @@ def takeaways(*points) -> html.Div:
 
 def section(title: str) -> html.H2:
     return html.H2(title, className="lab-section-title")
+
+
+_takeaways_card = takeaways  # lesson_layout's `takeaways` argument shadows the name

@@ -17,7 +17,7 @@ from dash.exceptions import PreventUpdate
 
 from components import ids
 from components.worker_strip import create_worker_strip
-from lab import sessions, snapshot
+from lab import sessions, snapshot, style
 from lab.instrument import current_session
 from lab.settings import get_settings
 
@@ -106,6 +106,7 @@ def create_shell(**_kwargs):
         ],
         id=ids.SHELL,
         className="lab-shell",
+        style=style.css_variables(),  # the lab's colours, for assets/*.css and lab.js (lab/style.py)
         **{"data-lab-session": token},
     )
 
@@ -139,7 +140,7 @@ clientside_callback(
 )
 
 clientside_callback(
-    "function (n, open) { return !open; }",
+    ClientsideFunction("lab", "toggleNavbar"),
     Output("lab-navbar-collapse", "is_open"),
     Input("lab-navbar-toggler", "n_clicks"),
     State("lab-navbar-collapse", "is_open"),

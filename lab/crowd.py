@@ -21,7 +21,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-CALLBACK_PATH = "/_dash-update-component"
+from lab.http_client import CALLBACK_PATH, callback_body  # noqa: F401  (callback_body: the crowd's bodies)
 
 
 @dataclass(frozen=True)
@@ -47,23 +47,6 @@ def own_address(listening: list[str]) -> Address:
     host = host.strip("[]")
     wildcard = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}
     return Address(scheme, wildcard.get(host, host), int(port))
-
-
-def callback_body(outputs: list[str], inputs: dict, state: dict | None = None) -> dict:
-    """The JSON dash-renderer posts for a callback: outputs as `id.prop`, inputs/state as
-    {`id.prop`: value}."""
-    def prop(spec: str) -> dict:
-        component, name = spec.rsplit(".", 1)
-        return {"id": component, "property": name}
-
-    multi = len(outputs) > 1
-    return {
-        "output": (".." + "...".join(outputs) + "..") if multi else outputs[0],
-        "outputs": [prop(o) for o in outputs] if multi else prop(outputs[0]),
-        "inputs": [{**prop(k), "value": v} for k, v in inputs.items()],
-        "state": [{**prop(k), "value": v} for k, v in (state or {}).items()],
-        "changedPropIds": [next(iter(inputs))] if inputs else [],
-    }
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ import sys
 
 from lab.board import prepare_board
 from lab.guard import LISTENERS_ENV
-from lab.metrics import flush_recorders, prepare_stores
+from lab import worker_copies
+from lab.metrics import prepare_stores, retire_this_worker
 from lab.settings import SettingsError, get_settings
 from lab.workers import MASTER_PID_ENV
 
@@ -42,14 +43,17 @@ accesslog = None
 
 
 def on_starting(server) -> None:
-    """In the master, before any worker forks: create what the workers will open after the fork."""
+    """In the master, before any worker forks: a fresh start. Create what the workers will open
+    after the fork, fold the figures of an earlier run's workers away, forget their copies."""
     prepare_stores(get_settings())
     prepare_board(get_settings())
+    worker_copies.prepare(get_settings())
 
 
 def worker_exit(server, worker) -> None:
-    """A worker leaving gracefully (fewer workers, shutdown) writes its last figures first."""
-    flush_recorders()
+    """A worker leaving gracefully (fewer workers, shutdown) writes its last figures, then folds
+    them into the retired workers' total."""
+    retire_this_worker(get_settings())
 
 
 def when_ready(server) -> None:

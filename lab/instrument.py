@@ -26,6 +26,7 @@ import dash
 from flask import has_request_context, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from lab.http_client import CALLBACK_PATH, SESSION_HEADER
 from lab.metrics import Call, recorder_for, store_for
 from lab.sessions import verify_or_none
 from lab.settings import Settings, get_settings
@@ -33,8 +34,6 @@ from lab.settings import Settings, get_settings
 log = logging.getLogger("lab.steps")
 callback_log = logging.getLogger("lab.callbacks")
 
-CALLBACK_PATH = "/_dash-update-component"
-SESSION_HEADER = "X-Lab-Session"  # set by assets/lab.js on every callback request
 SESSION_ENVIRON_KEY = "HTTP_" + SESSION_HEADER.upper().replace("-", "_")
 INSTRUMENT_PREFIX = "lab-"
 NAVIGATION = "navigation"

@@ -70,6 +70,7 @@ def main(dash_app, argv: list[str] | None = None) -> int:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
     if args.dev:
+        from lab import worker_copies
         from lab.guard import LISTENERS_ENV
         from lab.board import prepare_board
         from lab.metrics import prepare_stores
@@ -79,6 +80,7 @@ def main(dash_app, argv: list[str] | None = None) -> int:
             os.environ.pop(inherited, None)
         prepare_stores(settings)
         prepare_board(settings)
+        worker_copies.prepare(settings)
         print(f"Dev server (one process, debug on) at {settings.url}  backend: {settings.backend}", flush=True)
         dash_app.run(host=settings.host, port=settings.port, debug=True)
         return 0

@@ -3,14 +3,26 @@
 The lab practises what it teaches: these figures are written by every worker and read by every
 worker, so they live in Redis or, with no Redis, in an SQLite database in WAL mode on disk, never
 in process globals. Both stores implement the same few primitives (atomic counter increments, a
-capped list of each visit's latest calls, per-worker values) and share everything above them, so
-they behave identically. Increments are atomic on both (a Redis MULTI of HINCRBYs; one SQLite
-transaction of UPSERTs), so concurrent workers never lose a count.
+capped list of each visit's latest calls, folding workers away) and share everything above them,
+so they behave identically. Each increment is atomic on both (HINCRBY; one SQLite transaction of
+UPSERTs), so concurrent workers never lose a count.
 
 Counter scopes and their fields:
     P|<pattern>   callbacks, bytes_in, bytes_out, errors, recomputes, recomputes|<step>, lat|<bucket>
     W|<pid>       callbacks, bytes_in, bytes_out, recomputes
+    R|workers     the same fields, summed over retired workers, and `workers`: how many
     S|<session>   <pattern>|recomputes|<step>, <pattern>|cb|<callback>|{n,in,out,ms}
+
+Bounded: patterns are a fixed set; a worker's figures are folded into `R|workers` when it exits
+gracefully and, for any left over (a killed worker, an earlier run), on a fresh start
+(`prepare_stores`, in the gunicorn master before workers fork); a visit's figures (its `S|` scope
+and its latest calls) are forgotten after VISIT_IDLE_SECONDS without a callback, and only the
+MAX_VISITS most recently active visits are kept.
+
+Redis keys (prefix `lab:m:`): `c:<scope>` hashes; `idx:P`, `idx:W` sets of the scopes in use;
+`recent:<session>` lists; `visits`, a sorted set of visits by last activity. A visit's two keys
+expire on their own after the idle time. SQLite tables: `counters (scope, field, value)` and
+`visits (session, seen, items)`.
 
 Latency percentiles come from a histogram of log-spaced buckets (`lat|<bucket>`, 8 per doubling):
 exact counts, percentiles within ±4.5 %, and the cost of a counter increment per batch.
@@ -36,11 +48,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import redis
+
 from lab.backend import RedisLink, redis_link
 from lab.settings import Settings
 
 RECENT_PER_SESSION = 60
-SESSION_TTL_SECONDS = 24 * 3600
+VISIT_IDLE_SECONDS = 3600  # the default of VISIT_IDLE_SECONDS
+MAX_VISITS = 1000  # the default of MAX_VISITS
+RETIRED = "R|workers"
 BUCKETS_PER_DOUBLING = 8
 SMALLEST_BUCKET_MS = 0.1
 
@@ -128,6 +144,9 @@ class MetricsStore(ABC):
 
     kind = "abstract"
 
+    def __init__(self, visit_idle: float = VISIT_IDLE_SECONDS, max_visits: int = MAX_VISITS):
+        self.visit_idle, self.max_visits = visit_idle, max_visits
+
     @abstractmethod
     def _apply(self, increments: list[Increment], recent: dict[str, list[str]]) -> None:
         """Apply all increments atomically, and add to each visit's list of latest calls
@@ -146,12 +165,8 @@ class MetricsStore(ABC):
         """A visit's latest calls, newest first."""
 
     @abstractmethod
-    def set_worker_value(self, name: str, pid: int, value: Any) -> None:
-        """Publish this worker's value of `name` (used to show each worker's own copy of a global)."""
-
-    @abstractmethod
-    def worker_values(self, name: str) -> dict[int, Any]:
-        """Every worker's published value of `name`, by PID."""
+    def retire_workers(self, pids: list[int] | None = None) -> None:
+        """Fold the figures of workers `pids` (default: every worker) into the retired total."""
 
     @abstractmethod
     def reset(self) -> None:
@@ -223,7 +238,8 @@ class MetricsStore(ABC):
         """Everything `GET /api/metrics` reports: per pattern and per worker."""
         patterns = sorted(self._scopes("P"))
         workers = sorted(self._scopes("W"), key=int)
-        counters = self._read([f"P|{p}" for p in patterns] + [f"W|{w}" for w in workers])
+        counters = self._read([f"P|{p}" for p in patterns] + [f"W|{w}" for w in workers] + [RETIRED])
+        retired = counters.pop()
         out: dict[str, Any] = {"patterns": {}, "workers": {}}
         for name, c in zip(patterns, counters[: len(patterns)], strict=True):
             histogram = {int(k[4:]): v for k, v in c.items() if k.startswith("lat|")}
@@ -238,8 +254,9 @@ class MetricsStore(ABC):
                                "samples": sum(histogram.values())},
             }
         for pid, c in zip(workers, counters[len(patterns):], strict=True):
-            out["workers"][pid] = {"callbacks": c.get("callbacks", 0), "recomputes": c.get("recomputes", 0),
-                                   "bytes_up": c.get("bytes_in", 0), "bytes_down": c.get("bytes_out", 0)}
+            out["workers"][pid] = _worker_figures(c)
+        if retired:
+            out["retired_workers"] = {**_worker_figures(retired), "workers": retired.get("workers", 0)}
         return out
 
     def session_view(self, session: str | None, pattern: str | None) -> dict:
@@ -272,6 +289,11 @@ class MetricsStore(ABC):
         }
 
 
+def _worker_figures(c: dict[str, int]) -> dict[str, int]:
+    return {"callbacks": c.get("callbacks", 0), "recomputes": c.get("recomputes", 0),
+            "bytes_up": c.get("bytes_in", 0), "bytes_down": c.get("bytes_out", 0)}
+
+
 # -- Redis ------------------------------------------------------------------------------------
 
 
@@ -279,7 +301,8 @@ class RedisMetrics(MetricsStore):
     kind = "redis"
     PREFIX = "lab:m:"
 
-    def __init__(self, link: RedisLink):
+    def __init__(self, link: RedisLink, visit_idle: float = VISIT_IDLE_SECONDS, max_visits: int = MAX_VISITS):
+        super().__init__(visit_idle, max_visits)
         self.link = link
 
     def _key(self, *parts: str) -> str:
@@ -297,21 +320,38 @@ class RedisMetrics(MetricsStore):
                 kind, _, owner = scope.partition("|")
                 if kind in index:
                     index[kind].add(owner)
-                else:
+                elif kind == "S":
                     sessions.add(scope)
             for kind, owners in index.items():
                 if owners:
                     pipe.sadd(self._key("idx", kind), *owners)
+            idle_ms = int(self.visit_idle * 1000)
             for scope in sessions:
-                pipe.expire(self._key("c", scope), SESSION_TTL_SECONDS)
+                pipe.pexpire(self._key("c", scope), idle_ms)
             for session, items in recent.items():
                 key = self._key("recent", session)
                 pipe.lpush(key, *items)  # the last pushed ends up first: newest first
                 pipe.ltrim(key, 0, RECENT_PER_SESSION - 1)
-                pipe.expire(key, SESSION_TTL_SECONDS)
-            pipe.execute()
+                pipe.pexpire(key, idle_ms)
+            visits = {scope[2:] for scope in sessions} | set(recent)
+            if visits:
+                now = time.time()
+                pipe.zadd(self._key("visits"), dict.fromkeys(visits, now))
+                pipe.zremrangebyscore(self._key("visits"), "-inf", now - self.visit_idle)  # their keys expired
+                pipe.zcard(self._key("visits"))
+            replies = pipe.execute()
+            if visits and replies[-1] > self.max_visits:
+                self._forget_visits(replies[-1] - self.max_visits)
 
         self.link.call(run)
+
+    def _forget_visits(self, count: int) -> None:
+        """Drop the `count` least recently active visits (ZPOPMIN: each is popped by one worker only)."""
+        popped = self.link.client.zpopmin(self._key("visits"), count)
+        if popped:
+            keys = [key for session, _ in popped
+                    for key in (self._key("c", f"S|{session.decode()}"), self._key("recent", session.decode()))]
+            self.link.client.delete(*keys)
 
     def _read(self, scopes):
         def run():
@@ -330,12 +370,28 @@ class RedisMetrics(MetricsStore):
         items = self.link.call(self.link.client.lrange, self._key("recent", session), 0, -1, default=[])
         return [json.loads(i) for i in items]
 
-    def set_worker_value(self, name, pid, value):
-        self.link.call(self.link.client.hset, self._key("wv", name), str(pid), json.dumps(value))
+    def retire_workers(self, pids=None):
+        def run():
+            client = self.link.client
+            owners = [str(p) for p in pids] if pids is not None else self._scopes("W")
+            for pid in owners:
+                # RENAME is atomic: of two processes folding the same worker, one gets its figures.
+                taken = self._key("retiring", f"{pid}:{os.getpid()}:{time.time_ns()}")
+                try:
+                    client.rename(self._key("c", f"W|{pid}"), taken)
+                except redis.ResponseError:  # no such key: nothing recorded, or folded already
+                    client.srem(self._key("idx", "W"), pid)
+                    continue
+                figures = client.hgetall(taken)
+                pipe = client.pipeline(transaction=True)
+                for name, value in figures.items():
+                    pipe.hincrby(self._key("c", RETIRED), name.decode(), int(value))
+                pipe.hincrby(self._key("c", RETIRED), "workers", 1)
+                pipe.delete(taken)
+                pipe.srem(self._key("idx", "W"), pid)
+                pipe.execute()
 
-    def worker_values(self, name):
-        raw = self.link.call(self.link.client.hgetall, self._key("wv", name), default={})
-        return {int(k): json.loads(v) for k, v in raw.items()}
+        self.link.call(run)
 
     def reset(self):
         def run():
@@ -351,36 +407,35 @@ class RedisMetrics(MetricsStore):
 
 # -- SQLite (WAL) -------------------------------------------------------------------------------
 
-SCHEMA_VERSION = 3  # figures are disposable: a database of another version is emptied and rebuilt
+SCHEMA_VERSION = 4  # figures are disposable: a database of another version is emptied and rebuilt
 SCHEMA = """
 CREATE TABLE counters (
     scope TEXT NOT NULL, field TEXT NOT NULL, value INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (scope, field)) WITHOUT ROWID;
-CREATE TABLE recent (session TEXT PRIMARY KEY, items TEXT NOT NULL, updated REAL NOT NULL);
-CREATE INDEX recent_by_age ON recent (updated);
-CREATE TABLE worker_values (
-    name TEXT NOT NULL, pid INTEGER NOT NULL, value TEXT NOT NULL, PRIMARY KEY (name, pid));
+CREATE TABLE visits (session TEXT PRIMARY KEY, seen REAL NOT NULL, items TEXT NOT NULL DEFAULT '');
+CREATE INDEX visits_by_age ON visits (seen);
 """
-TABLES = ("counters", "recent", "worker_values", "calls")  # `calls` belonged to older versions
-EXPIRE_EVERY_SECONDS = 600
+TABLES = ("counters", "visits", "recent", "worker_values", "calls")  # the last three belonged to older versions
 
 
 class SqliteMetrics(MetricsStore):
     """SQLite in WAL mode: many readers and one writer at a time, across processes, on one machine.
 
     Each process opens its own connection after the fork (a connection must never cross a fork).
-    A visit's latest calls are one row of JSON lines, newest first. Visits idle for a day are
-    forgotten, as their Redis keys expire.
+    A visit is one row of `visits`: when it was last seen, and its latest calls as JSON lines,
+    newest first. Idle visits are swept at most every `visit_idle / 4` seconds (and every minute at
+    least), as their Redis keys expire; the count cap is checked on every write that sees a visit.
     """
 
     kind = "sqlite"
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, visit_idle: float = VISIT_IDLE_SECONDS, max_visits: int = MAX_VISITS):
+        super().__init__(visit_idle, max_visits)
         self.path = Path(path)
         self._conn: sqlite3.Connection | None = None
         self._pid: int | None = None
         self._lock = threading.Lock()
-        self._next_expiry = 0.0
+        self._next_sweep = 0.0
 
     @staticmethod
     def create(path: Path) -> None:
@@ -422,6 +477,12 @@ class SqliteMetrics(MetricsStore):
         with self._lock:
             return fn(self._connection())
 
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
     def _apply(self, increments, recent):
         now = time.time()
 
@@ -433,17 +494,19 @@ class SqliteMetrics(MetricsStore):
                     "ON CONFLICT (scope, field) DO UPDATE SET value = value + excluded.value",
                     increments,
                 )
+                seen = {scope[2:] for scope, _, _ in increments if scope.startswith("S|")} - set(recent)
+                conn.executemany("INSERT INTO visits (session, seen) VALUES (?, ?) ON CONFLICT (session) "
+                                 "DO UPDATE SET seen = excluded.seen", [(session, now) for session in seen])
                 for session, items in recent.items():
-                    row = conn.execute("SELECT items FROM recent WHERE session = ?", (session,)).fetchone()
-                    lines = items[::-1] + (row[0].split("\n") if row else [])
+                    row = conn.execute("SELECT items FROM visits WHERE session = ?", (session,)).fetchone()
+                    lines = items[::-1] + (row[0].split("\n") if row and row[0] else [])
                     conn.execute(
-                        "INSERT INTO recent (session, items, updated) VALUES (?, ?, ?) ON CONFLICT (session) "
-                        "DO UPDATE SET items = excluded.items, updated = excluded.updated",
-                        (session, "\n".join(lines[:RECENT_PER_SESSION]), now),
+                        "INSERT INTO visits (session, seen, items) VALUES (?, ?, ?) ON CONFLICT (session) "
+                        "DO UPDATE SET items = excluded.items, seen = excluded.seen",
+                        (session, now, "\n".join(lines[:RECENT_PER_SESSION])),
                     )
-                if recent and now >= self._next_expiry:
-                    self._expire_visits(conn, now - SESSION_TTL_SECONDS)
-                    self._next_expiry = now + EXPIRE_EVERY_SECONDS
+                if seen or recent:
+                    self._bound_visits(conn, now)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -451,12 +514,19 @@ class SqliteMetrics(MetricsStore):
 
         self._execute(run)
 
-    @staticmethod
-    def _expire_visits(conn, cutoff: float) -> None:
-        stale = [r[0] for r in conn.execute("SELECT session FROM recent WHERE updated < ?", (cutoff,))]
-        for session in stale:
+    def _bound_visits(self, conn, now: float) -> None:
+        """Forget visits idle for longer than `visit_idle`, and all but the `max_visits` latest."""
+        doomed = []
+        if now >= self._next_sweep:
+            doomed += [r[0] for r in conn.execute("SELECT session FROM visits WHERE seen < ?", (now - self.visit_idle,))]
+            self._next_sweep = now + min(60.0, self.visit_idle / 4)
+        over = conn.execute("SELECT COUNT(*) FROM visits").fetchone()[0] - len(doomed) - self.max_visits
+        if over > 0:
+            doomed += [r[0] for r in conn.execute("SELECT session FROM visits WHERE seen >= ? ORDER BY seen LIMIT ?",
+                                                  (now - self.visit_idle, over))]
+        for session in doomed:
             conn.execute("DELETE FROM counters WHERE scope = ?", (f"S|{session}",))
-        conn.execute("DELETE FROM recent WHERE updated < ?", (cutoff,))
+            conn.execute("DELETE FROM visits WHERE session = ?", (session,))
 
     def _read(self, scopes):
         def run(conn):
@@ -475,23 +545,32 @@ class SqliteMetrics(MetricsStore):
 
     def _recent(self, session):
         row = self._execute(lambda conn: conn.execute(
-            "SELECT items FROM recent WHERE session = ?", (session,)).fetchone())
-        return [json.loads(line) for line in row[0].split("\n")] if row else []
+            "SELECT items FROM visits WHERE session = ?", (session,)).fetchone())
+        return [json.loads(line) for line in row[0].split("\n")] if row and row[0] else []
 
-    def set_worker_value(self, name, pid, value):
-        self._execute(lambda conn: conn.execute(
-            "INSERT INTO worker_values (name, pid, value) VALUES (?, ?, ?) "
-            "ON CONFLICT (name, pid) DO UPDATE SET value = excluded.value", (name, pid, json.dumps(value))))
+    def retire_workers(self, pids=None):
+        scopes = [f"W|{pid}" for pid in pids] if pids is not None else None
 
-    def worker_values(self, name):
-        rows = self._execute(lambda conn: conn.execute(
-            "SELECT pid, value FROM worker_values WHERE name = ?", (name,)).fetchall())
-        return {pid: json.loads(value) for pid, value in rows}
+        def run(conn):
+            chosen = "scope IN (SELECT value FROM json_each(?))" if scopes is not None else "scope LIKE 'W|%'"
+            args = (json.dumps(scopes),) if scopes is not None else ()
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(f"INSERT INTO counters (scope, field, value) SELECT ?, field, SUM(value) FROM counters "  # noqa: S608
+                         f"WHERE {chosen} GROUP BY field ON CONFLICT (scope, field) "
+                         "DO UPDATE SET value = value + excluded.value", (RETIRED, *args))
+            folded = conn.execute(f"SELECT COUNT(DISTINCT scope) FROM counters WHERE {chosen}", args).fetchone()[0]  # noqa: S608
+            if folded:
+                conn.execute("INSERT INTO counters (scope, field, value) VALUES (?, 'workers', ?) ON CONFLICT "
+                             "(scope, field) DO UPDATE SET value = value + excluded.value", (RETIRED, folded))
+            conn.execute(f"DELETE FROM counters WHERE {chosen}", args)  # noqa: S608
+            conn.execute("COMMIT")
+
+        self._execute(run)
 
     def reset(self):
         def run(conn):
             conn.execute("BEGIN IMMEDIATE")
-            for table in ("counters", "recent", "worker_values"):
+            for table in ("counters", "visits"):
                 conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
             conn.execute("COMMIT")
 
@@ -595,11 +674,23 @@ def flush_recorders() -> None:
 def store_for(settings: Settings) -> MetricsStore:
     """The process's handle on the shared store (the figures themselves live in Redis or SQLite)."""
     if settings.redis_url:
-        return RedisMetrics(redis_link(settings.redis_url))
-    return SqliteMetrics(sqlite_path(settings))
+        return RedisMetrics(redis_link(settings.redis_url), settings.visit_idle_seconds, settings.max_visits)
+    return SqliteMetrics(sqlite_path(settings), settings.visit_idle_seconds, settings.max_visits)
 
 
 def prepare_stores(settings: Settings) -> None:
-    """Run in the gunicorn master before workers fork."""
+    """A fresh start, in the gunicorn master before workers fork: create the database, and fold the
+    figures of every worker of an earlier run into the retired total."""
     if not settings.redis_url:
         SqliteMetrics.create(sqlite_path(settings))
+    store = store_for(settings)
+    store.retire_workers()
+    if isinstance(store, SqliteMetrics):
+        store.close()  # a connection must not cross the fork
+
+
+def retire_this_worker(settings: Settings) -> None:
+    """A worker leaving gracefully (gunicorn's worker_exit hook): write its last figures, then fold
+    them into the retired total."""
+    flush_recorders()
+    store_for(settings).retire_workers([os.getpid()])

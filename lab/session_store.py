@@ -4,10 +4,12 @@ the least recently used evicted first, never one that a request is using right n
 The bound is enforced by us, atomically across worker processes (flask-caching's CACHE_THRESHOLD
 is not: FileSystemCache's pruning is per process, and it deletes live entries under load):
 
-- Redis (`RedisSessionStore`): payloads in plain keys, a ZSET of last use, and Lua scripts, so
-  that storing a session and evicting another is one atomic step for every worker and host.
-- the filesystem (`SqliteSessionStore`): one SQLite database in WAL mode; each store-and-evict is
-  one `BEGIN IMMEDIATE` transaction.
+- Redis (`RedisSessionStore`): six keys (payloads, records, last use, leases, evicted, stats; see
+  below). Storing a session and evicting others is one transaction: the payload's HSET, then a
+  short Lua script over the bookkeeping, atomic for every worker and host. Every key a script
+  touches is declared in KEYS, and no payload passes through a script.
+- the filesystem (`SqliteSessionStore`): one SQLite database in WAL mode (tables `entries`,
+  `leases`, `evicted`, `counters`); each store-and-evict is one `BEGIN IMMEDIATE` transaction.
 
 A request that reads or computes a session's data holds a *lease* on it (`lease`): eviction
 skips leased sessions, so an entry never disappears between a request's compute and its read.
@@ -165,43 +167,49 @@ def get_or_compute(store: SessionStore, locker: Locker, session: str, fresh: Cal
 
 
 # -- Redis ------------------------------------------------------------------------------------
+#
+# Six keys per store, all named in KEYS (their common hash tag keeps them in one slot of a Redis
+# Cluster): `payloads` (hash: session → payload), `meta` (hash: session → JSON {size, stored,
+# meta}), `lru` (sorted set: session → last use), `leases` (sorted set: "session\ntoken" →
+# expiry), `evicted` (sorted set: the last EVICTED_MEMORY evicted sessions) and `stats` (hash:
+# bytes, evictions). Payloads never pass through a script: a transaction writes (or reads) them
+# beside the script that keeps the bookkeeping, so Redis runs no script over megabytes.
 
+_KEYS = ("payloads", "meta", "lru", "leases", "evicted", "stats")
 _NOW_MS = "local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)"
 
+# KEYS: _KEYS; ARGV: session, record (JSON), max sessions, max bytes, evicted memory. Runs right
+# after the transaction's HSET of the payload; answers {kept (1/0), evicted sessions...}.
 _PUT = _NOW_MS + """
-local p, sid, payload, meta = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local max_n, max_b, memory = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
-local lru, sizes, metas, stored_at, evicted, total = p..'lru', p..'size', p..'meta', p..'stored', p..'evicted', p..'bytes'
-local function leased(s)
-  local k = p..'lease:'..s
-  redis.call('ZREMRANGEBYSCORE', k, '-inf', now)
-  return redis.call('ZCARD', k) > 0
+local payloads, metas, lru, leases, evicted, stats = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local sid, record = ARGV[1], ARGV[2]
+local max_n, max_b, memory = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
+local leased = {}
+for _, m in ipairs(redis.call('ZRANGE', leases, 0, -1)) do leased[string.match(m, '^(.-)\\n')] = true end
+local function size_of(s)
+  local r = redis.call('HGET', metas, s)
+  return r and cjson.decode(r).size or 0
 end
 local function drop(s)
-  redis.call('DECRBY', total, tonumber(redis.call('HGET', sizes, s) or '0'))
-  redis.call('DEL', p..'data:'..s)
-  redis.call('HDEL', sizes, s)
+  redis.call('HINCRBY', stats, 'bytes', -size_of(s))
+  redis.call('HDEL', payloads, s)
   redis.call('HDEL', metas, s)
-  redis.call('HDEL', stored_at, s)
   redis.call('ZREM', lru, s)
 end
 local function over()
-  return redis.call('ZCARD', lru) > max_n or tonumber(redis.call('GET', total) or '0') > max_b
+  return redis.call('ZCARD', lru) > max_n or tonumber(redis.call('HGET', stats, 'bytes') or '0') > max_b
 end
-drop(sid)
-redis.call('SET', p..'data:'..sid, payload)
-redis.call('HSET', sizes, sid, string.len(payload))
-redis.call('HSET', metas, sid, meta)
-redis.call('HSET', stored_at, sid, now)
+redis.call('HINCRBY', stats, 'bytes', cjson.decode(record).size - size_of(sid))
+redis.call('HSET', metas, sid, record)
 redis.call('ZADD', lru, now, sid)
-redis.call('INCRBY', total, string.len(payload))
 redis.call('ZREM', evicted, sid)
 local out = {1}
 local offset = 0
 while over() do
   local victim = nil
   for _, c in ipairs(redis.call('ZRANGE', lru, offset, offset + 63)) do
-    if c ~= sid and not leased(c) then victim = c break end
+    if c ~= sid and not leased[c] then victim = c break end
     offset = offset + 1
   end
   if victim == nil and redis.call('ZCARD', lru) <= offset then
@@ -212,7 +220,7 @@ while over() do
   if victim ~= nil then
     drop(victim)
     redis.call('ZADD', evicted, now, victim)
-    redis.call('INCR', p..'evictions')
+    redis.call('HINCRBY', stats, 'evictions', 1)
     table.insert(out, victim)
   end
 end
@@ -221,98 +229,103 @@ if extra > 0 then redis.call('ZREMRANGEBYRANK', evicted, 0, extra - 1) end
 return out
 """
 
-_GET = _NOW_MS + """
-local p, sid = ARGV[1], ARGV[2]
-local payload = redis.call('GET', p..'data:'..sid)
-if not payload then return false end
-redis.call('ZADD', p..'lru', 'XX', now, sid)
-return {payload, redis.call('HGET', p..'meta', sid)}
+# KEYS: meta, lru; ARGV: session. Marks a stored session used now; answers its record, or nil.
+_TOUCH = _NOW_MS + """
+local record = redis.call('HGET', KEYS[1], ARGV[1])
+if record then redis.call('ZADD', KEYS[2], 'XX', now, ARGV[1]) end
+return record
 """
 
+# KEYS: leases; ARGV: "session\ntoken", milliseconds. Expired leases go at the same time.
 _LEASE = _NOW_MS + """
-local k = ARGV[1]..'lease:'..ARGV[2]
-local ttl = tonumber(ARGV[4])
-redis.call('ZADD', k, now + ttl, ARGV[3])
-redis.call('PEXPIRE', k, ttl)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
 return 1
 """
 
 
 class RedisSessionStore(SessionStore):
     kind = "redis"
-    PREFIX = "lab:sessions:"
+    PREFIX = "lab:{sessions}:"  # the braces: one hash slot for all six keys on a Redis Cluster
 
     def __init__(self, link: RedisLink, max_sessions: int, max_bytes: int = DEFAULT_MAX_BYTES,
                  lease_seconds: float = LEASE_SECONDS, prefix: str = PREFIX):
         super().__init__(max_sessions, max_bytes, lease_seconds)
         self.link, self.prefix = link, prefix
+        self.keys = {name: prefix + name for name in _KEYS}
         client = link.client
         self._put = client.register_script(_PUT)
-        self._get = client.register_script(_GET)
+        self._touch = client.register_script(_TOUCH)
         self._lease = client.register_script(_LEASE)
 
     def get(self, session):
-        found = self.link.call(self._get, args=[self.prefix, session])
-        if not found:
+        def run():
+            pipe = self.link.client.pipeline(transaction=True)
+            self._touch(keys=[self.keys["meta"], self.keys["lru"]], args=[session], client=pipe)
+            pipe.hget(self.keys["payloads"], session)
+            return pipe.execute()
+
+        found = self.link.call(run)
+        if not found or found[0] is None or found[1] is None:
             return None
-        payload, meta = found
-        return Stored(payload, json.loads(meta) if meta else {})
+        return Stored(found[1], json.loads(found[0])["meta"])
 
     def put(self, session, payload, meta):
-        result = self.link.call(self._put, args=[self.prefix, session, payload, json.dumps(meta),
-                                                 self.max_sessions, self.max_bytes, EVICTED_MEMORY])
+        record = json.dumps({"size": len(payload), "stored": time.time(), "meta": meta})
+
+        def run():
+            pipe = self.link.client.pipeline(transaction=True)
+            pipe.hset(self.keys["payloads"], session, payload)
+            self._put(keys=[self.keys[name] for name in _KEYS],
+                      args=[session, record, self.max_sessions, self.max_bytes, EVICTED_MEMORY], client=pipe)
+            return pipe.execute()[-1]
+
+        result = self.link.call(run)
         if result is None:
             return PutResult(False)
         return PutResult(bool(result[0]), tuple(v.decode() for v in result[1:]))
 
     def _take_lease(self, session, token):
-        self.link.call(self._lease, args=[self.prefix, session, token, int(self.lease_seconds * 1000)])
+        self.link.call(self._lease, keys=[self.keys["leases"]],
+                       args=[f"{session}\n{token}", int(self.lease_seconds * 1000)])
 
     def _drop_lease(self, session, token):
-        self.link.call(self.link.client.zrem, f"{self.prefix}lease:{session}", token)
+        self.link.call(self.link.client.zrem, self.keys["leases"], f"{session}\n{token}")
 
     def was_evicted(self, session):
-        return self.link.call(self.link.client.zscore, self.prefix + "evicted", session) is not None
+        return self.link.call(self.link.client.zscore, self.keys["evicted"], session) is not None
 
     def entries(self):
         def run():
-            client = self.link.client
-            seconds, micros = client.time()
+            pipe = self.link.client.pipeline(transaction=True)
+            pipe.time()
+            pipe.zrange(self.keys["lru"], 0, -1, withscores=True)
+            pipe.hgetall(self.keys["meta"])
+            pipe.zrange(self.keys["leases"], 0, -1, withscores=True)
+            (seconds, micros), order, records, leases = pipe.execute()
             now_ms = seconds * 1000 + micros // 1000
-            pipe = client.pipeline(transaction=True)
-            pipe.zrange(self.prefix + "lru", 0, -1, withscores=True)
-            pipe.hgetall(self.prefix + "size")
-            pipe.hgetall(self.prefix + "meta")
-            pipe.hgetall(self.prefix + "stored")
-            order, sizes, metas, stored_at = pipe.execute()
-            pipe = client.pipeline(transaction=False)
-            for member, _ in order:
-                pipe.zcount(f"{self.prefix}lease:{member.decode()}", now_ms, "+inf")
-            leases = pipe.execute()
-            return [Entry(m.decode(), int(sizes.get(m, 0)), int(stored_at.get(m, 0)) / 1000.0, used / 1000.0,
-                          bool(n), json.loads(metas[m]) if m in metas else {})
-                    for (m, used), n in zip(order, leases, strict=True)]
+            leased = {member.split(b"\n", 1)[0] for member, expires in leases if expires >= now_ms}
+            entries = []
+            for member, used in order:
+                record = json.loads(records[member]) if member in records else {"size": 0, "stored": 0, "meta": {}}
+                entries.append(Entry(member.decode(), record["size"], record["stored"], used / 1000.0,
+                                     member in leased, record["meta"]))
+            return entries
 
         return self.link.call(run, default=[])
 
     def stats(self):
         def run():
             pipe = self.link.client.pipeline(transaction=True)
-            pipe.zcard(self.prefix + "lru")
-            pipe.get(self.prefix + "bytes")
-            pipe.get(self.prefix + "evictions")
-            sessions, size, evictions = pipe.execute()
+            pipe.zcard(self.keys["lru"])
+            pipe.hmget(self.keys["stats"], "bytes", "evictions")
+            sessions, (size, evictions) = pipe.execute()
             return {"sessions": sessions, "bytes": int(size or 0), "evictions": int(evictions or 0)}
 
         return self.link.call(run, default={"sessions": 0, "bytes": 0, "evictions": 0})
 
     def clear(self):
-        def run():
-            keys = list(self.link.client.scan_iter(self.prefix + "*", count=1000))
-            for i in range(0, len(keys), 500):
-                self.link.client.delete(*keys[i:i + 500])
-
-        self.link.call(run)
+        self.link.call(self.link.client.delete, *self.keys.values())
 
 
 # -- SQLite -----------------------------------------------------------------------------------

@@ -1,39 +1,44 @@
 """Session ids: unguessable, minted by the server and signed with its secret key.
 
-A token is `<id>.<signature>`: 16 random bytes, then an HMAC-SHA256 of the id truncated to 16
-bytes, both URL-safe base64. The server never trusts an id it did not sign, so a client cannot
-pick an id (no session fixation) nor read another session by guessing one.
+A token is `<id>.<signature>`: 16 random bytes as URL-safe base64 (22 characters), then
+itsdangerous' HMAC-SHA256 signature of the id (43 characters). The `purpose` is the signer's salt,
+so a token minted for one kind of session cannot stand for another. The server never trusts an id
+it did not sign, so a client cannot pick an id (no session fixation) nor read another session by
+guessing one.
+
+The signature is compared as the exact text this server would write. itsdangerous' own `unsign`
+decodes the base64 first, and base64 lets the last character of a 43-character signature change
+in its two unused bits: a token altered that way would still unsign, and a learner who flips that
+character in lesson 6 must see it refused.
 """
 
 from __future__ import annotations
 
-import base64
 import functools
 import hashlib
 import hmac
 import re
 import secrets
 
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}")
+from itsdangerous import Signer
+from itsdangerous.encoding import base64_encode
+
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}")
 
 
 class InvalidSession(ValueError):
     """The session token is missing, malformed, or not signed by this server."""
 
 
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def _signature(secret: str, session_id: str, purpose: str) -> str:
-    mac = hmac.new(secret.encode(), f"{purpose}\x00{session_id}".encode(), hashlib.sha256).digest()
-    return _b64(mac[:16])
+@functools.lru_cache(maxsize=64)
+def _signer(secret: str, purpose: str) -> Signer:
+    return Signer(secret, salt=purpose, sep=".", key_derivation="hmac", digest_method=hashlib.sha256)
 
 
 def mint(secret: str, purpose: str = "visit") -> str:
     """A new signed token. `purpose` separates kinds of session, so one cannot stand for another."""
-    session_id = _b64(secrets.token_bytes(16))
-    return f"{session_id}.{_signature(secret, session_id, purpose)}"
+    session_id = base64_encode(secrets.token_bytes(16)).decode()
+    return _signer(secret, purpose).sign(session_id).decode()
 
 
 def verify(secret: str, token: object, purpose: str = "visit") -> str:
@@ -43,7 +48,7 @@ def verify(secret: str, token: object, purpose: str = "visit") -> str:
     if not _TOKEN.fullmatch(token):
         raise InvalidSession("the session id is malformed")
     session_id, signature = token.split(".")
-    if not hmac.compare_digest(signature, _signature(secret, session_id, purpose)):
+    if not hmac.compare_digest(signature.encode(), _signer(secret, purpose).get_signature(session_id)):
         raise InvalidSession("the session id was not issued by this server (forged or tampered)")
     return session_id
 

@@ -35,6 +35,8 @@ class Settings:
     step_seconds: float = 3.0
     max_sessions: int = 100
     cache_timeout: int = 300
+    visit_idle_seconds: int = 3600
+    max_visits: int = 1000
     instructor_token: str | None = None
     instruments: bool = True
     secret_key: str = field(default="", repr=False)
@@ -73,30 +75,28 @@ def mask_url(url: str) -> str:
 # -- parsing -----------------------------------------------------------------------------------
 
 
-def _int(env, name: str, default: int, lo: int, hi: int) -> int:
+def _number(env, name: str, default, lo, hi, parse, what: str):
+    """`env[name]` parsed with `parse` and within [lo, hi], `default` when unset; otherwise one line
+    naming the variable and what it accepts (`what`, e.g. "a whole number")."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
-        value = int(raw)
+        value = parse(raw)
     except ValueError:
         value = None
-    if value is None or not lo <= value <= hi:
-        raise SettingsError(f"{name} must be a whole number from {lo} to {hi} (got {raw!r})")
+    if value is None or value != value or not lo <= value <= hi:  # value != value: NaN
+        shown = (lambda v: f"{v:g}") if parse is float else str
+        raise SettingsError(f"{name} must be {what} from {shown(lo)} to {shown(hi)} (got {raw!r})")
     return value
+
+
+def _int(env, name: str, default: int, lo: int, hi: int) -> int:
+    return _number(env, name, default, lo, hi, int, "a whole number")
 
 
 def _float(env, name: str, default: float, lo: float, hi: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = None
-    if value is None or value != value or not lo <= value <= hi:
-        raise SettingsError(f"{name} must be a number of seconds from {lo:g} to {hi:g} (got {raw!r})")
-    return value
+    return _number(env, name, default, lo, hi, float, "a number of seconds")
 
 
 def _switch(env, name: str, default: bool) -> bool:
@@ -193,6 +193,8 @@ def load_settings(env=None) -> Settings:
         step_seconds=_float(env, "STEP_SECONDS", 3.0, 0.0, 60.0),
         max_sessions=_int(env, "MAX_SESSIONS", 100, 1, 1_000_000),
         cache_timeout=_int(env, "CACHE_TIMEOUT", 300, 1, 7 * 24 * 3600),
+        visit_idle_seconds=_int(env, "VISIT_IDLE_SECONDS", 3600, 10, 24 * 3600),
+        max_visits=_int(env, "MAX_VISITS", 1000, 10, 1_000_000),
         instructor_token=env.get("INSTRUCTOR_TOKEN", "").strip() or None,
         instruments=_switch(env, "INSTRUMENTS", True),
         secret_key=_secret_key(env, data_dir),

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -34,6 +36,8 @@ from redis.exceptions import LockError
 
 from lab.backend import RedisLink, redis_link
 from lab.settings import Settings
+
+log = logging.getLogger("lab.locks")
 
 LOCK_TTL_SECONDS = 5.0  # a holder that stops renewing frees the lock after this long
 WAIT_SECONDS = 60.0  # a waiter gives up after this long and computes for itself
@@ -163,13 +167,19 @@ class Flight:
 
 def single_flight(locker: Locker, name: str, get: Callable[[], Any], compute: Callable[[], Any],
                   put: Callable[[Any], Any], wait: float = WAIT_SECONDS) -> Flight:
-    """get → lock → get again → compute → put. `get` answers None for a miss."""
+    """get → lock → get again → compute → put. `get` answers None for a miss.
+
+    A caller that finds the lock taken says so in the log (`waiting for the lock: name=… pid=…`)
+    before it waits: the server's own account of who waited on whom."""
     value = get()
     if value is not None:
         return Flight(value, HIT)
     t0 = time.perf_counter()
     try:
-        hold = locker.acquire(name, wait)
+        hold = locker.acquire(name, 0)
+        if not hold.held:
+            log.info("waiting for the lock: name=%s pid=%d", name, os.getpid())
+            hold = locker.acquire(name, wait)
     except LockUnavailable:
         return Flight(compute(), DEGRADED)
     with hold:

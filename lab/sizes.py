@@ -1,16 +1,27 @@
-"""Byte counts as the lessons print them, the same way the meters in `assets/lab.js` do: decimal
-units (1 KB = 1,000 bytes), two decimals under 10, one under 100, none above, so a size printed by
-a page and the same size in a meter read alike."""
+"""Byte counts and durations as the lab prints them, the same way the browser does
+(`formatBytes` and `formatDuration` in assets/lab.js; tests/unit/test_formats.py runs both on the
+same numbers), so a size printed by a page and the same size in a meter read alike.
+
+Bytes in decimal units (1 KB = 1,000 bytes): two decimals under 10, one under 100, none above.
+Durations in ms with one decimal under 10 ms, whole ms under a second, then seconds (two decimals
+under 10 s, one above). Halves round up, as JavaScript's `toFixed` and `Math.round` do.
+"""
 
 from __future__ import annotations
 
 import json
+from decimal import ROUND_HALF_UP, Decimal
 
 UNITS = ("KB", "MB", "GB")
 
 
+def _fixed(value: float, decimals: int) -> str:
+    """`value.toFixed(decimals)` as JavaScript writes it (Python's format rounds halves to even)."""
+    return str(Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
+
+
 def human_bytes(n: int | None) -> str:
-    """`1234` → `1.23 KB`, `4558204` → `4.56 MB` (mirrors `formatBytes` in assets/lab.js)."""
+    """`1234` → `1.23 KB`, `4558204` → `4.56 MB`."""
     if n is None:
         return "—"
     if n < 1000:
@@ -20,7 +31,16 @@ def human_bytes(n: int | None) -> str:
         value /= 1000
         unit += 1
     decimals = 2 if value < 10 else 1 if value < 100 else 0
-    return f"{value:.{decimals}f} {UNITS[unit]}"
+    return f"{_fixed(value, decimals)} {UNITS[unit]}"
+
+
+def human_duration(ms: float) -> str:
+    """`4.23` → `4.2 ms`, `321.4` → `321 ms`, `3012` → `3.01 s`, `12345` → `12.3 s`."""
+    if ms < 10:
+        return f"{_fixed(ms, 1)} ms"
+    if ms < 1000:
+        return f"{_fixed(ms, 0)} ms"
+    return f"{_fixed(ms / 1000, 2 if ms < 10_000 else 1)} s"
 
 
 def json_size(value) -> int:

@@ -6,22 +6,16 @@ a unit that only needs a conversion), it re-runs the download when only the unit
 is two callbacks: one downloads and writes a dcc.Store, the other converts units from the store.
 """
 
-import datetime as dt
-
 import dash
-import dash_bootstrap_components as dbc
 import pandas as pd
-import plotly.graph_objects as go
 from dash import Input, Output, callback, dcc, html, no_update
 
 from components.code_view import create_code_view
-from components.lesson import explain, lesson_header, section, side_by_side, takeaways
+from components.lesson import explain, lesson_layout, side_by_side, toggle
 from components.meters import MeterPanel
 from components.timeline import Timeline
-from lab.datasets import WEATHER_CITY, to_unit, weather_for
-from lab.instrument import expensive_step, simulate_work
-
-PATTERN = "why-share-state"
+from lab.datasets import WEATHER_CITY
+from lab.why_share_state import DAYS, PATTERN, UNITS, download_weather, summary, weather_figure
 
 dash.register_page(
     __name__, path="/why-share-state", name="Why share state", order=1, lesson=1, nav_label="Why share",
@@ -41,32 +35,57 @@ class ids:
     right_summary = f"{PATTERN}-right-summary"
 
 
-DAYS = [dt.date(2026, 6, 1) + dt.timedelta(days=i) for i in range(7)]
-UNITS = {"C": "°C", "F": "°F"}
+def layout(**_kwargs):
+    return lesson_layout(
+        __name__,
+        question="One expensive step, several outputs: one callback or two?",
+        lead=[f"The {WEATHER_CITY} temperature for a date needs a slow download; the unit only needs a conversion. "
+              "Both versions below show the same chart. Count the downloads."],
+        cards=[explain("Several outputs, one callback",
+                       "A callback with several outputs runs its expensive step once and fills them all: a graph "
+                       "and a table from one query, for instance. That is right when every output needs the step "
+                       "every time."),
+               explain("Independent inputs, separate callbacks",
+                       ["Here the inputs are independent: the date needs a download, the unit does not. Split the "
+                        "work: one callback downloads and keeps the result in a ", html.Code("dcc.Store"),
+                        "; another converts units from the store, for free."])],
+        demo=[
+            html.Div([
+                html.Div([html.Label("Date", htmlFor=ids.day),
+                          dcc.Dropdown(id=ids.day, options=[{"label": d.strftime("%a %d %b %Y"), "value": d.isoformat()}
+                                                             for d in DAYS],
+                                       value=DAYS[0].isoformat(), clearable=False, style={"minWidth": "15rem"})]),
+                html.Div([html.Label("Unit", htmlFor=ids.unit), toggle(ids.unit, UNITS, "C")]),
+                html.Div(["Now change ", html.Strong("only the unit"), " and watch the two download counters."],
+                         className="lab-figure-note"),
+            ], className="lab-card lab-controls"),
+            html.Div(dcc.Store(id=ids.right_store)),
+            html.Div(side_by_side(
+                _side("left", ids.left_graph, ids.left_summary, "Meters: one callback"),
+                _side("right", ids.right_graph, ids.right_summary, "Meters: download + display"),
+                "One callback, two outputs: downloads on every change",
+                "Download callback + display callback: downloads only for a new date",
+            ), className="mt-3"),
+        ],
+        timeline=Timeline(PATTERN),
+        code=create_code_view(left_update, right_download, right_display, download_weather, open=True),
+        takeaways=[
+            "Several outputs in one callback are right when they all need the expensive step every time.",
+            "When inputs are independent, split the callbacks: the expensive one writes a dcc.Store, cheap ones "
+            "read it.",
+            ["The store lives in the browser: its JSON goes down once, and up again with every callback that reads "
+             "it. Lesson 3 measures that cost."],
+        ],
+    )
 
 
-# -- plain functions (unit-tested) ---------------------------------------------------------------
-
-
-def download_weather(day: str, side: str) -> pd.DataFrame:
-    """The slow step: a simulated download of one day's hourly temperatures, counted per side."""
-    with expensive_step(PATTERN, f"{side}-download"):
-        simulate_work()
-        return weather_for(dt.date.fromisoformat(day))
-
-
-def weather_figure(weather: pd.DataFrame, unit: str) -> go.Figure:
-    temps = to_unit(weather["temp_c"], unit)
-    figure = go.Figure(go.Scatter(x=weather["hour"], y=temps, mode="lines+markers", line={"width": 3},
-                                  hovertemplate="%{x}:00 · %{y:.1f}" + UNITS[unit] + "<extra></extra>"))
-    figure.update_layout(height=260, margin={"l": 50, "r": 10, "t": 10, "b": 40}, plot_bgcolor="#fbfcfe",
-                         xaxis={"title": "hour", "dtick": 3}, yaxis={"title": UNITS[unit]})
-    return figure
-
-
-def summary(weather: pd.DataFrame, unit: str) -> str:
-    temps = to_unit(weather["temp_c"], unit)
-    return f"min {temps.min():.1f}{UNITS[unit]} · mean {temps.mean():.1f}{UNITS[unit]} · max {temps.max():.1f}{UNITS[unit]}"
+def _side(side: str, graph_id: str, summary_id: str, title: str):
+    return [
+        MeterPanel(PATTERN, scope=f"{PATTERN}-{side}", steps=[f"{side}-download"], title=title,
+                   step_label="Downloads"),
+        html.Div([dcc.Graph(id=graph_id, config={"displayModeBar": False}),
+                  html.Div(id=summary_id, className="lab-figure-note px-2 pb-2")], className="lab-graph"),
+    ]
 
 
 # -- left: one callback with several outputs --------------------------------------------------------
@@ -102,75 +121,3 @@ def right_display(data, unit):
         return no_update, no_update
     weather = pd.DataFrame(data)  # no download: the data comes from the store
     return weather_figure(weather, unit), summary(weather, unit)
-
-
-# -- layout -------------------------------------------------------------------------------------------
-
-
-def _controls():
-    return html.Div(
-        [
-            html.Div([html.Label("Date", htmlFor=ids.day),
-                      dcc.Dropdown(id=ids.day, options=[{"label": d.strftime("%a %d %b %Y"), "value": d.isoformat()}
-                                                         for d in DAYS],
-                                   value=DAYS[0].isoformat(), clearable=False, style={"minWidth": "15rem"})]),
-            html.Div([html.Label("Unit", htmlFor=ids.unit),
-                      dbc.RadioItems(id=ids.unit, options=[{"label": label, "value": value}
-                                                           for value, label in UNITS.items()],
-                                     value="C", inline=True, className="btn-group lab-toggle",
-                                     inputClassName="btn-check", labelClassName="btn btn-outline-primary",
-                                     labelCheckedClassName="active")]),
-            html.Div(["Now change ", html.Strong("only the unit"), " and watch the two download counters."],
-                     className="lab-figure-note"),
-        ],
-        className="lab-card lab-controls",
-    )
-
-
-def _side(side: str, graph_id: str, summary_id: str, title: str):
-    return [
-        MeterPanel(PATTERN, scope=f"{PATTERN}-{side}", steps=[f"{side}-download"], title=title,
-                   step_label="Downloads"),
-        html.Div([dcc.Graph(id=graph_id, config={"displayModeBar": False}),
-                  html.Div(id=summary_id, className="lab-figure-note px-2 pb-2")], className="lab-graph"),
-    ]
-
-
-def layout(**_kwargs):
-    return html.Div(
-        [
-            lesson_header(__name__, "One expensive step, several outputs: one callback or two?",
-                          [f"The {WEATHER_CITY} temperature for a date needs a slow download; the unit only needs a "
-                           "conversion. Both versions below show the same chart. Count the downloads."]),
-            dbc.Row([
-                dbc.Col(explain("Several outputs, one callback",
-                                "A callback with several outputs runs its expensive step once and fills them all: "
-                                "a graph and a table from one query, for instance. That is right when every output "
-                                "needs the step every time."), md=6),
-                dbc.Col(explain("Independent inputs, separate callbacks",
-                                ["Here the inputs are independent: the date needs a download, the unit does not. "
-                                 "Split the work: one callback downloads and keeps the result in a ",
-                                 html.Code("dcc.Store"), "; another converts units from the store, for free."]), md=6),
-            ], className="g-3"),
-            section("Try it"),
-            _controls(),
-            html.Div(dcc.Store(id=ids.right_store)),
-            html.Div(side_by_side(
-                _side("left", ids.left_graph, ids.left_summary, "Meters: one callback"),
-                _side("right", ids.right_graph, ids.right_summary, "Meters: download + display"),
-                "One callback, two outputs: downloads on every change",
-                "Download callback + display callback: downloads only for a new date",
-            ), className="mt-3"),
-            html.Div(Timeline(PATTERN), className="mt-3"),
-            section("The code"),
-            create_code_view(left_update, right_download, right_display, download_weather, open=True),
-            html.Div(takeaways(
-                "Several outputs in one callback are right when they all need the expensive step every time.",
-                "When inputs are independent, split the callbacks: the expensive one writes a dcc.Store, cheap "
-                "ones read it.",
-                ["The store lives in the browser: its JSON goes down once, and up again with every callback that "
-                 "reads it. Lesson 3 measures that cost."],
-            ), className="mt-3"),
-        ],
-        id=PATTERN,
-    )

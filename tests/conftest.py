@@ -18,13 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import (
-    CHROMIUM,
-    LabServer,
-    RedisServer,
-    free_port,
-    redis_answers,
-)
+from lab.local_servers import LabServer, RedisServer, free_port, redis_answers
+from tests.support import CHROMIUM
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -146,6 +141,7 @@ def browser():
 def page(browser):
     """A fresh browser tab that records console errors and uncaught exceptions in `page.errors`."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.add_init_script(path=PROJECT_DIR / "tests" / "browser" / "probes.js")
     tab = context.new_page()
     tab.errors = []
     tab.on("console", lambda msg: msg.type == "error" and tab.errors.append(f"console: {msg.text}"))

@@ -6,9 +6,7 @@ from tests.support import wait_for_element
 
 pytestmark = pytest.mark.browser
 
-FIGURES_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
-    .filter(p => p.closest('#aggregations') && !p.closest('.lab-timeline'))
-    .map(p => p.data.map(t => [t.name, Array.from(t.y)]))"""
+FIGURES_JS = "labProbes.figures('#aggregations')"  # tests/browser/probes.js
 
 
 def test_aggr001_aggregates_draw_the_same_figures_for_a_thousandth_of_the_bytes(page, module_server):

@@ -97,7 +97,7 @@ def test_metr004_timeline_has_a_lane_per_worker(page, server):
     page.goto(server.url + "/")
     page.click("#overview-fetch")
     page.wait_for_selector("#overview-fetched:has-text('Fetched')")
-    wait_for_element(page, ".lab-timeline-graph .js-plotly-plot", "(el.data || []).some(t => t.type === 'bar')",
+    wait_for_element(page, ".lab-timeline-graph .js-plotly-plot", "labProbes.hasBars(el)",
                      timeout=5_000)
     lanes = page.evaluate("document.querySelector('.lab-timeline-graph .js-plotly-plot').layout.yaxis.categoryarray")
     pids = requests.get(server.url + "/api/health", timeout=10).json()["workers"]

@@ -8,7 +8,8 @@ import pytest
 import app  # noqa: F401  (fills dash.page_registry in this process)
 from components.shell import nav_pages
 from tests.conftest import need
-from tests.support import RedisServer, free_port, wait_for_element
+from lab.local_servers import RedisServer, free_port
+from tests.support import wait_for_element
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +34,7 @@ def test_shel002_navbar_lists_pages_in_teaching_order(page, fs_server):
     """The navbar's links are the registered pages, sorted by their `order`."""
     page.goto(fs_server.url + "/")
     page.wait_for_selector(".lab-nav-link")
-    hrefs = page.eval_on_selector_all(".lab-navbar .lab-nav-link", "els => els.map(e => e.getAttribute('href'))")
+    hrefs = page.evaluate("labProbes.hrefs('.lab-navbar .lab-nav-link')")
     expected = [p["relative_path"] for p in nav_pages()]
     assert hrefs == expected
     orders = [p["order"] for p in nav_pages()]

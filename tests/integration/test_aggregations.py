@@ -9,7 +9,8 @@ import pytest
 from dash._callback import GLOBAL_CALLBACK_MAP
 
 import app  # noqa: F401  (registers the callbacks, to read their exact keys)
-from tests.support import callback_body, exchange, metrics_once, visit_token
+from lab.http_client import callback_body, exchange, visit_token
+from tests.support import metrics_once
 
 pytestmark = [pytest.mark.gunicorn, pytest.mark.redis]
 

@@ -15,7 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from tests.support import callback_body, exchange, free_port, visit_token
+from lab.http_client import callback_body, exchange, visit_token
+from lab.local_servers import free_port
 
 pytestmark = pytest.mark.gunicorn
 
@@ -141,31 +142,44 @@ def test_an_expired_entry_is_computed_again_once(short_lived):
     assert executions(short_lived) == 2
 
 
+def log_lines_since(server, start: int) -> str:
+    return "\n".join(server.log_text().splitlines()[start:])
+
+
+def wait_in_log(server, start: int, pattern: str, timeout: float = 10.0) -> int:
+    """The PID in the first log line after line `start` matching `pattern` (one group: the PID)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = re.findall(pattern, log_lines_since(server, start))
+        if found:
+            return int(found[0])
+        time.sleep(0.02)
+    raise AssertionError(f"no log line matched {pattern!r} in {timeout:g} s")
+
+
 def test_a_killed_lock_holder_blocks_only_until_the_lock_expires(short_lived):
-    """SIGKILL the worker computing a value while another request waits on its lock."""
+    """SIGKILL the worker computing a value while another request waits on its lock: the server's
+    log shows the second request's worker blocked on that lock before the holder is killed; it
+    then computes the value itself, within the lock's expiry."""
     log_lines = len(short_lived.log_text().splitlines())
     with ThreadPoolExecutor(2) as pool:
         first = pool.submit(exchange, short_lived.url, select("F"), timeout=30)
-        holder = None
-        deadline = time.monotonic() + 10
-        while holder is None and time.monotonic() < deadline:
-            found = re.findall(r"step=compute pid=(\d+)", "\n".join(short_lived.log_text().splitlines()[log_lines:]))
-            holder = int(found[0]) if found else None
-            time.sleep(0.02)
-        assert holder, "the first request started the step"
+        holder = wait_in_log(short_lived, log_lines, r"step=compute pid=(\d+)")
         second = pool.submit(exchange, short_lived.url, select("F"), timeout=30)
-        time.sleep(0.3)  # the second request now waits for the lock on another worker
+        waiter = wait_in_log(short_lived, log_lines, r"waiting for the lock: name=cache-signal:shared:F pid=(\d+)")
+        assert waiter != holder
+        assert not first.done(), "the holder was still computing while the other request waited"
         os.kill(holder, signal.SIGKILL)
         killed_at = time.monotonic()
-        waiter = second.result()
+        reply = second.result()
         waited = time.monotonic() - killed_at
         try:
             killed_status = first.result().status
         except requests.RequestException:
             killed_status = None  # the connection died with the worker
     assert killed_status != 200
-    sig = signal_of(waiter)
-    assert sig["source"] == "computed" and sig["pid"] != holder
+    sig = signal_of(reply)
+    assert sig["source"] == "computed" and sig["pid"] == waiter, "the waiting worker computed it"
     expiry = 5.0 if short_lived.redis_url else 0.5  # Redis: the lock's expiry; filelock: freed at the kill
     assert waited <= expiry + 2.0 + 1.5, f"waited {waited:.1f}s after the kill (the step takes 2 s)"
     assert executions(short_lived) >= 2  # the killed run was counted when it started, then the waiter's

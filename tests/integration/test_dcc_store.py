@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from tests.support import callback_body, exchange, metrics_once, visit_token
+from lab.http_client import callback_body, exchange, visit_token
+from tests.support import metrics_once
 
 pytestmark = [pytest.mark.gunicorn, pytest.mark.redis]
 

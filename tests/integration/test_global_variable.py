@@ -12,7 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import redis
 
-from tests.support import eventually, exchange, metrics_once, visit_token
+from lab.http_client import exchange, visit_token
+from tests.support import eventually, metrics_once
 
 pytestmark = [pytest.mark.gunicorn, pytest.mark.redis]
 
@@ -100,8 +101,7 @@ def many(fn, n, threads=6):
 
 def copies(server, redis_url) -> dict[int, dict]:
     """Every worker's published copy, read straight from the shared store the page reads."""
-    master = server.health()["master_pid"]
-    raw = redis.Redis.from_url(redis_url).hgetall(f"lab:m:wv:{P}:selection:{master}")
+    raw = redis.Redis.from_url(redis_url).hgetall(f"lab:copies:{P}:selection")
     return {int(pid): json.loads(value) for pid, value in raw.items()}
 
 

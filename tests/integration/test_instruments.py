@@ -9,7 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.support import callback_body, eventually, exchange, metrics_once, visit_token
+from lab.http_client import callback_body, exchange, visit_token
+from tests.support import eventually, metrics_once
 
 pytestmark = pytest.mark.gunicorn
 

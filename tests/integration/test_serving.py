@@ -13,7 +13,8 @@ import requests
 
 import app  # noqa: F401  (fills dash.page_registry in this process)
 from tests.conftest import need
-from tests.support import RedisServer, free_port, render_page
+from lab.http_client import render_page
+from lab.local_servers import RedisServer, free_port
 
 pytestmark = pytest.mark.gunicorn
 PROJECT_DIR = Path(__file__).resolve().parents[2]

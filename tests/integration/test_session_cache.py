@@ -5,16 +5,14 @@ evicted session recomputes and says so; thousands of sessions never exceed MAX_S
 request fails; an unreachable Redis serves data without keeping it."""
 
 import json
-import sqlite3
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import redis
 
 from lab import sessions
-from tests.support import callback_body, exchange, free_port, render_page, visit_token
+from lab.http_client import callback_body, exchange, render_page, visit_token
+from lab.local_servers import Peak, free_port
 
 pytestmark = pytest.mark.gunicorn
 
@@ -186,33 +184,12 @@ BOUND = 25
 def test_many_sessions_never_exceed_the_bound(backend, lab_server, request):
     redis_url = request.getfixturevalue("redis_url") if backend == "redis" else None
     server = lab_server(workers=4, redis_url=redis_url, env={"STEP_SECONDS": "0", "MAX_SESSIONS": str(BOUND)})
-    if redis_url:
-        client = redis.Redis.from_url(redis_url)
-        count = lambda: client.zcard("lab:sessions:lru")
-    else:
-        db = sqlite3.connect(server.data_dir / "sessions.sqlite3", timeout=30, check_same_thread=False)
-        count = lambda: db.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
-    seen, done = [0], threading.Event()
-
-    def watch():
-        while not done.is_set():
-            try:
-                seen[0] = max(seen[0], count())
-            except sqlite3.OperationalError:  # the database file is created by the first request
-                pass
-            time.sleep(0.002)
-
-    watcher = threading.Thread(target=watch)
-    watcher.start()
     body = another_session()
-    try:
+    with Peak(server.stored_sessions) as peak:
         with ThreadPoolExecutor(8) as pool:
             statuses = list(pool.map(lambda _: exchange(server.url, body).status, range(SESSIONS)))
-    finally:
-        done.set()
-        watcher.join()
     assert statuses.count(200) == SESSIONS, "no request failed"
-    assert 0 < seen[0] <= BOUND and count() == BOUND
+    assert 0 < peak.highest <= BOUND and server.stored_sessions() == BOUND
     assert executions(server, "another-session") == SESSIONS
 
 

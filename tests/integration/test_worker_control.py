@@ -9,7 +9,8 @@ import time
 import pytest
 import requests
 
-from tests.support import UnixHTTP, callback_body, exchange, metrics_once
+from lab.http_client import callback_body, exchange
+from tests.support import metrics_once, UnixHTTP
 
 pytestmark = pytest.mark.gunicorn
 CHANGE_DEADLINE = 15.0

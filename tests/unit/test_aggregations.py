@@ -1,31 +1,15 @@
-"""Lesson 4's plain functions: three ways to feed a graph, one figure."""
+"""Lesson 4's engine: what each mode would send, fingerprints and receipts, the lean figure. (The
+three readers drawing identical figures is in test_pages.py.)"""
 
 import io
 import json
 
 import pandas as pd
 
-import app  # noqa: F401  (registers the pages)
+from lab import aggregations as lesson
+from lab import fingerprints
 from lab.sales import clean_sales, from_records, monthly_revenue_by_region, to_records
 from lab.sizes import json_size
-from pages import aggregations as lesson
-
-
-def test_the_three_readers_draw_identical_figures():
-    """From the rows, from the reference's subsets, from the aggregates: equal figure JSON."""
-    cleaned = clean_sales(20_000)
-    records = json.loads(json.dumps(to_records(cleaned)))
-    packed = json.dumps({f: cleaned[cleaned["fruit"] == f].to_json(orient="split", date_format="iso")
-                         for f in lesson.GRAPH_FRUITS})
-    for fruit in lesson.GRAPH_FRUITS:
-        me = {"type": lesson.ids.graph, "fruit": fruit}
-        aggregate = json.loads(json.dumps(monthly_revenue_by_region(cleaned, fruit)))
-        results = [lesson.draw_from_rows(records, me), lesson.draw_from_subsets(packed, me),
-                   lesson.draw_from_aggregates(aggregate, me)]
-        figures = [figure.to_plotly_json() for _, figure in results]
-        assert figures[0] == figures[1] == figures[2]
-        assert results[0][0] == results[1][0] == results[2][0] == lesson.drawn(aggregate)
-        assert results[0][0]["values"] == 48
 
 
 def test_what_each_mode_would_send_at_100k_rows():
@@ -41,8 +25,8 @@ def test_what_each_mode_would_send_at_100k_rows():
 
 def test_fingerprint_and_receipt():
     a = {"north": [1, 2], "south": [3, 4]}
-    assert lesson.fingerprint(a) == lesson.fingerprint(dict(reversed(list(a.items()))))
-    assert lesson.fingerprint(a) != lesson.fingerprint({"north": [1, 2], "south": [3, 5]})
+    assert fingerprints.of_json(a) == fingerprints.of_json(dict(reversed(list(a.items()))))
+    assert fingerprints.of_json(a) != fingerprints.of_json({"north": [1, 2], "south": [3, 5]})
     r = lesson.receipt({"rows": 5_000, "at": 1}, "full", 5_000, {"store": {"x": [1, 2, 3]}})
     assert r["mode"] == "full" and r["rows"] == 5_000 and r["stores"] == {"store": len('{"x":[1,2,3]}')}
 

@@ -15,7 +15,7 @@ from lab.cache import CACHE_KEY_PREFIX, ResilientRedisCache, active_backend, cac
 from lab.health import backend_status
 from lab.settings import load_settings
 from tests.conftest import need
-from tests.support import RedisServer, free_port
+from lab.local_servers import RedisServer, free_port
 
 
 def make_app(settings):

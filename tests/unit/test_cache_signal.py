@@ -1,21 +1,25 @@
 """Lesson 5's plain functions: the step is counted and seeded (every worker computes the same
 numbers); the compute-once store computes a value once and then hits; plain memoize hits too
 once filled; forgetting empties both; the figures draw the four kinds; a crowd's namespace
-must be signed by the server."""
+must be signed by the server. The cache is attached to a bare Flask app: no Dash app is built."""
 
+import flask
 import pytest
 
-import app  # noqa: F401  (registers the pages)
+from components import cache_signal_views as views
+from lab import cache_signal as lesson
 from lab import sessions
+from lab.cache import cache, cache_config
 from lab.settings import get_settings
-from pages import cache_signal as lesson
 
 
 @pytest.fixture
 def quick(monkeypatch):
     monkeypatch.setenv("STEP_SECONDS", "0")
     get_settings.cache_clear()
-    with app.server.app_context():
+    server = flask.Flask(__name__)
+    cache.init_app(server, config=cache_config(get_settings()))
+    with server.app_context():
         lesson.forget(lesson.VALUES)
         yield
     get_settings.cache_clear()
@@ -58,8 +62,8 @@ def test_figures(quick, kind, trace):
 def test_status_says_what_happened():
     signal = {"value": "A", "pid": 11, "ms": 3012.0, "source": "computed", "computed_by": 11, "computed_at": 0,
               "fingerprint": "x"}
-    assert "Computed Sensor A" in str(lesson.status_view(signal)) and "3.01 s" in str(lesson.status_view(signal))
+    assert "Computed Sensor A" in str(views.status_view(signal)) and "3.01 s" in str(views.status_view(signal))
     import time
     hit = {**signal, "source": "hit", "ms": 4.0, "pid": 12, "computed_at": time.time() - 10}
-    text = str(lesson.status_view(hit))
+    text = str(views.status_view(hit))
     assert "Cache hit" in text and "by worker 11" in text and "expires in" in text

@@ -91,7 +91,7 @@ def test_requests_are_in_flight_together(transport, tmp_path):
 
 
 def test_a_refused_connection_is_a_reply_not_an_exception():
-    from tests.support import free_port
+    from lab.local_servers import free_port
 
     _, replies = fire_at_once(Address("http", "127.0.0.1", free_port()), [({"output": "a.b"}, {})], timeout=2)
     assert replies[0].status == 0 and "ConnectionRefused" in replies[0].error

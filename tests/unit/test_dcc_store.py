@@ -1,14 +1,14 @@
-"""Lesson 3's plain functions: the clean step, the storage-quota check, the readers' data."""
+"""Lesson 3's engine and views: the clean step, the storage-quota check, the readers' data, the note."""
 
 import json
 import time
 
 import pytest
 
-import app  # noqa: F401  (registers the pages)
-from lab.sales import to_records
+from components import dcc_store_views as views
+from lab import dcc_store as lesson
+from lab.sales import clean_sales, to_records
 from lab.settings import get_settings
-from pages import dcc_store as lesson
 
 QUOTA = {"local": {"free": 1_000_000, "used": 300, "ours": 200, "quota": 1_000_300},
          "session": {"free": 5_000_000, "used": 0, "ours": 0, "quota": 5_000_000}}
@@ -52,7 +52,7 @@ def test_already_held_only_for_the_same_choice():
 
 
 def test_readers_rebuild_the_table_from_whichever_store_holds_it():
-    data = json.loads(json.dumps(to_records(lesson.clean_sales(5_000))))
+    data = json.loads(json.dumps(to_records(clean_sales(5_000))))
     for stores in ((data, None, None), (None, data, None), (None, None, data)):
         sales = lesson.stored_sales(*stores)
         assert len(sales) == 5_000 and list(sales.columns) == data["columns"]
@@ -60,12 +60,12 @@ def test_readers_rebuild_the_table_from_whichever_store_holds_it():
     figure = lesson.revenue_figure(sales)
     assert {trace.name for trace in figure.data} == {"apples", "oranges", "figs", "pineapples"}
     assert sum(sum(trace.y) for trace in figure.data) == pytest.approx(sales["revenue"].sum(), abs=len(data["data"]))
-    table = str(lesson.totals_table(sales))
+    table = str(views.totals_table(sales))
     assert all(region in table for region in ("north", "south", "east", "west"))
 
 
 def note_text(receipt) -> str:
-    return " ".join(str(line) for line in lesson.clean_note(receipt))
+    return " ".join(str(line) for line in views.clean_note(receipt))
 
 
 def test_clean_note_warns_when_heavy_and_when_too_big():

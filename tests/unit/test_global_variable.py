@@ -1,32 +1,15 @@
-"""Lesson 2's plain functions, and the anti-pattern itself inside one process: two users, one copy."""
+"""Lesson 2's engine and views: the slow counted load, who owns a value, every worker's copy, the
+figure and the totals. (The anti-pattern itself, in one process, is in test_pages.py.)"""
 
 import time
 
 import pytest
 
-import app  # noqa: F401  (registers the pages)
+from components import global_variable_views as views
+from lab import global_variable as lesson
+from lab.metrics import store_for
+from lab.sales import clean_sales, monthly_sales
 from lab.settings import get_settings
-from pages import global_variable as lesson
-
-
-@pytest.fixture
-def quick_steps(monkeypatch):
-    monkeypatch.setenv("STEP_SECONDS", "0.05")
-    get_settings.cache_clear()
-    yield
-    monkeypatch.delenv("STEP_SECONDS")
-    get_settings.cache_clear()
-
-
-@pytest.fixture
-def empty_global():
-    lesson.selection = None
-    yield
-    lesson.selection = None
-
-
-def props(component) -> dict:
-    return component.to_plotly_json()["props"]
 
 
 def test_load_is_the_slow_counted_step(quick_steps):
@@ -34,32 +17,7 @@ def test_load_is_the_slow_counted_step(quick_steps):
     sales = lesson.load_sales("figs", "bad")
     assert time.monotonic() - t0 >= 0.05
     assert list(sales.columns) == ["month", "units", "revenue"] and len(sales) == 12
-    from lab.metrics import store_for
     assert store_for(get_settings()).summary()["patterns"][lesson.PATTERN]["recomputes_by_step"]["bad-load"] >= 1
-
-
-def test_one_process_one_copy_another_users_pick_leaks(quick_steps, empty_global):
-    """In one process, the other learner's load overwrites the global that your readers read."""
-    lesson.bad_load("apples", {"type": lesson.ids.pick, "user": lesson.YOU})
-    first = props(lesson.bad_chart(None, "revenue", "apples")[0])
-    assert first["data-fruit"] == "apples" and first["data-right"] == "yes"
-    lesson.bad_load("figs", {"type": lesson.ids.pick, "user": lesson.OTHER})
-    got, figure = lesson.bad_chart(None, "revenue", "apples")
-    assert props(got)["data-fruit"] == "figs" and props(got)["data-right"] == "no"
-    assert figure.layout.title.text.startswith("figs")
-    # The fix: each user's data comes with their own request, whatever the process holds.
-    mine, _ = lesson.good_load("apples", {"type": lesson.ids.pick, "user": lesson.YOU})
-    lesson.good_load("figs", {"type": lesson.ids.pick, "user": lesson.OTHER})
-    got, figure = lesson.good_chart(mine, "revenue", "apples")
-    assert props(got)["data-fruit"] == "apples" and props(got)["data-right"] == "yes"
-    assert list(figure.data[0].y) == list(mine["sales"]["revenue"])
-
-
-def test_an_empty_copy_is_wrong_and_says_so(empty_global):
-    got, figure = lesson.bad_chart(None, "units", "apples")
-    assert props(got)["data-fruit"] == "" and props(got)["data-right"] == "no"
-    assert "empty" in str(got) and figure.layout.annotations[0].text == "This worker's copy is empty"
-    assert lesson.totals_text(None, "units").startswith("Nothing to add up")
 
 
 def test_owner_label_and_judge():
@@ -70,6 +28,12 @@ def test_owner_label_and_judge():
     assert lesson.owner_label(None, "s1") == "nobody"
     assert lesson.judge("figs", {"fruit": "figs"}) and not lesson.judge("figs", {"fruit": "apples"})
     assert not lesson.judge("figs", None)
+
+
+def test_what_a_worker_publishes_about_its_copy():
+    by = {"session": "s1", "user": lesson.YOU}
+    assert lesson.held({"fruit": "figs", "sales": "…", "by": by}, 5.0) == {"fruit": "figs", "by": by, "at": 5.0}
+    assert lesson.held(None, 6.0) == {"fruit": None, "by": None, "at": 6.0}
 
 
 def test_copy_rows_list_every_live_worker():
@@ -92,16 +56,19 @@ def test_copy_rows_list_every_live_worker():
     ([1, 2], {1: {"fruit": "figs", "at": 0}, 2: {"fruit": "figs", "at": 0}}, "holds the same value"),
 ])
 def test_copies_view_summary(live, copies, expected):
-    view = lesson.copies_view(lesson.copy_rows(live, copies, None, 0.0), live)
+    view = views.copies_view(lesson.copy_rows(live, copies, None, 0.0), live)
     assert expected in str(view)
     assert str(view).count("not reported yet") == len(set(live) - set(copies))
 
 
 def test_sales_figure_and_totals_follow_the_measure():
-    kept = {"fruit": "oranges", "sales": lesson.monthly_sales(lesson.clean_sales(lesson.ROWS, "oranges"))}
+    kept = {"fruit": "oranges", "sales": monthly_sales(clean_sales(lesson.ROWS, "oranges"))}
     for measure in ("units", "revenue"):
         figure = lesson.sales_figure(kept, measure)
         assert list(figure.data[0].y) == list(kept["sales"][measure])
         assert figure.layout.title.text == f"oranges · {measure} per month"
         total = sum(kept["sales"][measure])
         assert f"{total:,.0f}" in lesson.totals_text(kept, measure)
+    empty = lesson.sales_figure(None, "units")
+    assert empty.layout.annotations[0].text == "This worker's copy is empty"
+    assert lesson.totals_text(None, "units").startswith("Nothing to add up")

@@ -2,10 +2,11 @@
 
 Proven on both stores: exact counters per pattern, per worker and per session; latency
 percentiles from the histogram; a visit's own view (its counters, everyone's executions, its
-latest calls and none of another visit's); callback keys of any shape; per-worker values; reset;
-no lost increment when four processes write at once; a batch is the same as its calls one by one.
-Also: the histogram's precision, the fast JSON encoding, a configured but dead Redis that never
-raises and costs little, and SQLite forgetting visits idle for a day without touching the rest.
+latest calls and none of another visit's); callback keys of any shape; reset; no lost increment
+when four processes write at once; a batch is the same as its calls one by one; workers folded
+into the retired total; visits forgotten when idle, and 10,000 visits keeping the store bounded.
+Also: the histogram's precision, the fast JSON encoding, and a configured but dead Redis that
+never raises and costs little.
 """
 
 import json
@@ -20,7 +21,6 @@ import pytest
 from lab.backend import RedisLink, redis_link
 from lab.metrics import (
     RECENT_PER_SESSION,
-    SESSION_TTL_SECONDS,
     Call,
     RedisMetrics,
     SqliteMetrics,
@@ -33,7 +33,7 @@ from lab.metrics import (
 def nearest_rank(samples, q):
     ordered = sorted(samples)
     return ordered[max(1, math.ceil(q / 100 * len(ordered))) - 1]
-from tests.support import free_port
+from lab.local_servers import free_port
 
 
 def make_call(pattern="p", callback="p-graph.figure", pid=101, start=0.0, ms=10.0, bytes_in=100,
@@ -177,23 +177,12 @@ def test_callback_keys_round_trip(store, key):
     assert store.session_view("A", "p")["calls"][1]["cb"] == key
 
 
-def test_worker_values(store):
-    assert store.worker_values("counter") == {}
-    store.set_worker_value("counter", 101, {"n": 1, "names": ["a"]})
-    store.set_worker_value("counter", 202, [1, 2.5, None, "x"])
-    store.set_worker_value("counter", 101, 5)
-    store.set_worker_value("other", 101, "ü")
-    assert store.worker_values("counter") == {101: 5, 202: [1, 2.5, None, "x"]}
-    assert store.worker_values("other") == {101: "ü"}
-
-
 def test_reset(store):
     store.record(make_call(session="A"))
     store.count_execution("p", "load", "A", pid=101)
-    store.set_worker_value("counter", 101, 3)
+    store.retire_workers([101])
     store.reset()
     assert store.summary() == EMPTY
-    assert store.worker_values("counter") == {}
     assert store.session_view("A", "p") == {"recomputes": {"mine": {}, "everyone": {}}, "callbacks": {},
                                             "calls": []}
     store.record(make_call(session="A"))
@@ -301,12 +290,11 @@ def test_unreachable_redis_never_raises():
     dead = RedisMetrics(RedisLink(f"redis://127.0.0.1:{free_port()}/0"))
     dead.record(make_call(session="A"))
     dead.count_execution("p", "load", "A")
-    dead.set_worker_value("counter", 1, 2)
+    dead.retire_workers()
     dead.reset()
     assert dead.summary() == EMPTY
     assert dead.session_view("A", "p") == {"recomputes": {"mine": {}, "everyone": {}}, "callbacks": {},
                                            "calls": []}
-    assert dead.worker_values("counter") == {}
     assert dead.available() is False
     assert time.monotonic() - t0 < 2.0, "a dead Redis must cost little"
 
@@ -322,20 +310,75 @@ def test_visit_list_is_capped_newest_first(store):
     assert view["callbacks"]["p-graph.figure"]["n"] == RECENT_PER_SESSION + 40, "counters stay exact"
 
 
-def test_sqlite_forgets_visits_idle_for_a_day(tmp_path):
-    path = tmp_path / "m.sqlite3"
-    SqliteMetrics.create(path)
-    store = SqliteMetrics(path)
+def forgotten(view: dict) -> bool:
+    """Nothing of the visit's own is left (everyone's executions are the lesson's figures)."""
+    return view["recomputes"]["mine"] == {} and view["callbacks"] == {} and view["calls"] == []
+
+
+def test_visits_idle_longer_than_the_limit_are_forgotten(store):
+    store.visit_idle = 0.6
     store.record(make_call(session="old"))
+    store.count_execution("p", "load", "old", pid=101)
+    time.sleep(0.8)
     store.record(make_call(session="new"))
-    store._execute(lambda c: c.execute("UPDATE recent SET updated = updated - ? WHERE session = 'old'",
-                                       (SESSION_TTL_SECONDS + 60,)))
-    store._next_expiry = 0.0
     store.record(make_call(session="new"))
-    assert store.session_view("old", "p") == {"recomputes": {"mine": {}, "everyone": {}}, "callbacks": {},
-                                              "calls": []}
+    assert forgotten(store.session_view("old", "p"))
     assert store.session_view("new", "p")["callbacks"]["p-graph.figure"]["n"] == 2
-    assert store.summary()["patterns"]["p"]["callbacks"] == 3, "pattern figures are kept"
+    figures = store.summary()
+    assert figures["patterns"]["p"]["callbacks"] == 3 and figures["patterns"]["p"]["recomputes"] == 1, \
+        "pattern figures are kept"
+
+
+def visit_rows(store) -> int:
+    """Everything a visit leaves in the store: Redis keys, or SQLite rows."""
+    if isinstance(store, SqliteMetrics):
+        return store._execute(lambda c: c.execute("SELECT (SELECT COUNT(*) FROM visits) + (SELECT COUNT(*) FROM "
+                                                  "counters WHERE scope LIKE 'S|%')").fetchone()[0])
+    client = store.link.client
+    return sum(1 for _ in client.scan_iter("lab:m:c:S|*", count=1000)) + \
+        sum(1 for _ in client.scan_iter("lab:m:recent:*", count=1000)) + client.zcard("lab:m:visits")
+
+
+def test_ten_thousand_visits_keep_the_store_bounded(store):
+    """10,000 visits, each a page load with a callback and an execution, written in batches as the
+    workers' flushers write them: the visits' keys (or rows) never exceed what MAX_VISITS allows,
+    while the lesson's own figures stay exact."""
+    store.record(make_call(session="one"))
+    store.count_execution("p", "load", "one", pid=101)
+    per_visit = visit_rows(store)  # Redis: its counters, its list, its place in the index; SQLite: rows
+    assert per_visit >= 3
+    store.reset()
+    store.max_visits = 200
+    highest = 0
+    for batch in range(100):
+        calls = [make_call(session=f"v{batch}-{i}", start=float(i)) for i in range(100)]
+        store.record_many(calls)
+        for call in calls[:10]:
+            store.count_execution("p", "load", call.session, pid=101)
+        highest = max(highest, visit_rows(store))
+    assert highest <= store.max_visits * per_visit, (highest, per_visit)
+    assert store.summary()["patterns"]["p"]["callbacks"] == 10_000
+    assert store.summary()["patterns"]["p"]["recomputes"] == 1_000
+    assert store.session_view("v99-99", "p")["callbacks"]["p-graph.figure"]["n"] == 1, "the latest visits are kept"
+    assert forgotten(store.session_view("v0-0", "p")), "the oldest are gone"
+
+
+def test_workers_are_folded_into_the_retired_total(store):
+    for pid in (101, 202, 303):
+        store.record(make_call(pid=pid, bytes_in=pid, bytes_out=1))
+        store.count_execution("p", "load", None, pid=pid)
+    store.retire_workers([101])
+    store.retire_workers([101])  # twice: nothing more to fold
+    figures = store.summary()
+    assert sorted(figures["workers"]) == ["202", "303"]
+    assert figures["retired_workers"] == {"callbacks": 1, "recomputes": 1, "bytes_up": 101, "bytes_down": 1,
+                                          "workers": 1}
+    store.retire_workers()  # a fresh start: every worker of the earlier run
+    figures = store.summary()
+    assert figures["workers"] == {}
+    assert figures["retired_workers"] == {"callbacks": 3, "recomputes": 3, "bytes_up": 606, "bytes_down": 3,
+                                          "workers": 3}
+    assert figures["patterns"]["p"]["callbacks"] == 3, "the lesson's figures are untouched"
 
 
 def test_sqlite_rebuilds_a_database_of_another_version(tmp_path):

@@ -1,17 +1,17 @@
 """Lesson 6's plain functions: a session's data is seeded by the session and keeps its first
 request's time; forgeries of every kind are refused by the signature check; the inspector masks
-other sessions; the stand-in filler evicts."""
+other sessions; the stand-in filler evicts. A bare Flask request context stands for a callback's."""
 
 import datetime as dt
 
+import flask
 import pytest
 
-import app  # noqa: F401  (registers the pages)
-from lab import sessions
+from lab import fingerprints, sessions
+from lab import session_cache as lesson
 from lab.serialization import ARROW
 from lab.session_store import session_store_for
 from lab.settings import get_settings
-from pages import session_cache as lesson
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def quick(monkeypatch, tmp_path):
     monkeypatch.setenv("MAX_SESSIONS", "5")
     monkeypatch.setenv("DATA_DIR", str(tmp_path))
     get_settings.cache_clear()
-    with app.server.test_request_context():
+    with flask.Flask(__name__).test_request_context():
         yield get_settings()
     get_settings.cache_clear()
 
@@ -34,12 +34,12 @@ def test_read_session_computes_once_then_reads(quick):
     first = lesson.read_session(mine, 1_000, "arrow")
     assert first["source"] == "computed" and first["kept"] and len(first["frame"]) == 1_000
     again = lesson.read_session(mine, 1_000, "arrow")
-    assert again["source"] == "hit" and lesson.checksum(again["frame"]) == lesson.checksum(first["frame"])
+    assert again["source"] == "hit" and fingerprints.of_frame(again["frame"]) == fingerprints.of_frame(first["frame"])
     resized = lesson.read_session(mine, 2_000, "json")
     assert resized["source"] == "computed" and resized["meta"]["created"] == first["meta"]["created"], \
         "same session, same first request"
     other = lesson.read_session(token(), 1_000, "arrow")
-    assert lesson.checksum(other["frame"]) != lesson.checksum(first["frame"])
+    assert fingerprints.of_frame(other["frame"]) != fingerprints.of_frame(first["frame"])
 
 
 @pytest.mark.parametrize("kind", ["tampered", "made-up", "spliced"])

@@ -11,7 +11,7 @@ import pytest
 from lab.backend import RedisLink
 from lab.session_store import RedisSessionStore, SqliteSessionStore, Stored, get_or_compute
 from lab.singleflight import COMPUTED, DEGRADED, HIT, WAITED, FileLocker, RedisLocker
-from tests.support import free_port
+from lab.local_servers import free_port
 
 CTX = multiprocessing.get_context("fork")
 
@@ -170,3 +170,19 @@ def test_unreachable_redis_degrades():
     flight = get_or_compute(store, RedisLocker(link), "a", lambda e: True, lambda p: Stored(b"d", {}))
     assert flight.source == DEGRADED and flight.kept is False and flight.entry.payload == b"d"
     assert time.monotonic() - t0 < 3.0
+
+
+@pytest.mark.redis
+def test_redis_keeps_six_keys_whatever_the_number_of_sessions(redis_url):
+    """Payloads, records, last use, leases, evicted, stats: at most the same six keys (one hash
+    slot) for one session or a hundred, leased or evicted (an empty sorted set is no key at all)."""
+    store = RedisSessionStore(RedisLink(redis_url), 10)
+    client = store.link.client
+    for i in range(100):
+        with store.lease(f"s{i}"):
+            put(store, f"s{i}", size=1000)
+    keys = {k.decode() for k in client.scan_iter("lab:*", count=1000)}
+    six = {f"lab:{{sessions}}:{name}" for name in ("payloads", "meta", "lru", "leases", "evicted", "stats")}
+    assert six - {"lab:{sessions}:leases"} <= keys <= six, keys
+    assert client.hlen("lab:{sessions}:payloads") == 10 and client.zcard("lab:{sessions}:leases") == 0
+    assert store.stats() == {"sessions": 10, "bytes": 10_000, "evictions": 90}

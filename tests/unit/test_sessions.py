@@ -17,7 +17,7 @@ FORGED = "not issued by this server"
 
 def test_round_trip():
     token = mint(SECRET)
-    assert re.fullmatch(r"[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}", token)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}", token)  # id, HMAC-SHA256 signature
     session_id = verify(SECRET, token)
     assert session_id == token.split(".")[0]
     assert verify_or_none(SECRET, token) == session_id
@@ -41,7 +41,7 @@ def _flip(text: str, index: int) -> str:
     return text[:index] + ("A" if text[index] != "A" else "B") + text[index + 1:]
 
 
-@pytest.mark.parametrize("part, index", [(0, 0), (0, 21), (1, 0), (1, 21)])
+@pytest.mark.parametrize("part, index", [(0, 0), (0, 21), (1, 0), (1, 21), (1, 42)])
 def test_tampered_token_is_refused(part, index):
     """Changing one character of the id or of the signature breaks the token."""
     pieces = mint(SECRET).split(".")
@@ -50,6 +50,17 @@ def test_tampered_token_is_refused(part, index):
     with pytest.raises(InvalidSession, match=FORGED):
         verify(SECRET, tampered)
     assert verify_or_none(SECRET, tampered) is None
+
+
+def test_a_signature_in_another_base64_spelling_is_refused():
+    """The last character of a signature carries two unused bits: base64 decoders accept it with
+    those bits changed (itsdangerous' `unsign` does), this server does not."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    for _ in range(20):
+        session_id, signature = mint(SECRET).split(".")
+        respelled = signature[:-1] + alphabet[alphabet.index(signature[-1]) ^ 1]
+        with pytest.raises(InvalidSession, match=FORGED):
+            verify(SECRET, f"{session_id}.{respelled}")
 
 
 def test_trailing_newline_never_verifies():
@@ -72,29 +83,30 @@ def test_wrong_purpose_is_refused():
     assert verify_or_none(SECRET, visit, purpose="admin") is None
 
 
-VALID_SHAPE = "A" * 22 + "." + "B" * 22
+SIGNATURE = 43  # characters of an HMAC-SHA256 in URL-safe base64
+VALID_SHAPE = "A" * 22 + "." + "B" * SIGNATURE
 
 
 @pytest.mark.parametrize("token, message", [
     (None, MISSING),
     ("", MISSING),
     (123, MISSING),
-    (b"A" * 22 + b"." + b"B" * 22, MISSING),
+    (b"A" * 22 + b"." + b"B" * SIGNATURE, MISSING),
     (["a", "b"], MISSING),
     ("a.b", MALFORMED),
     ("nodot", MALFORMED),
     (".", MALFORMED),
-    ("A" * 22 + "." + "B" * 21, MALFORMED),
-    ("A" * 22 + ".." + "B" * 22, MALFORMED),
+    ("A" * 22 + "." + "B" * (SIGNATURE - 1), MALFORMED),
+    ("A" * 22 + ".." + "B" * SIGNATURE, MALFORMED),
     (VALID_SHAPE + "." + "C" * 22, MALFORMED),
     ("A" * 10_000 + "." + "B" * 10_000, MALFORMED),
-    ("é" * 22 + "." + "B" * 22, MALFORMED),
-    ("A" * 21 + "é." + "B" * 22, MALFORMED),
-    ("A" * 22 + "." + "B" * 21 + "\u0663", MALFORMED),
-    ("A" * 22 + "+" + "B" * 22, MALFORMED),
+    ("é" * 22 + "." + "B" * SIGNATURE, MALFORMED),
+    ("A" * 21 + "é." + "B" * SIGNATURE, MALFORMED),
+    ("A" * 22 + "." + "B" * (SIGNATURE - 1) + "\u0663", MALFORMED),
+    ("A" * 22 + "+" + "B" * SIGNATURE, MALFORMED),
     (" " + VALID_SHAPE, MALFORMED),
     (VALID_SHAPE + "\n", MALFORMED),
-    ("A" * 21 + "=" + "." + "B" * 22, MALFORMED),
+    ("A" * 21 + "=" + "." + "B" * SIGNATURE, MALFORMED),
     (VALID_SHAPE, FORGED),
 ])
 def test_bad_tokens_raise_invalid_session(token, message):

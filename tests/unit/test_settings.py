@@ -25,17 +25,20 @@ def test_defaults(tmp_path):
     assert s.cache_dir == tmp_path / "cache" and s.cache_dir.is_dir()
     assert s.instructor_token is None
     assert s.url == "http://127.0.0.1:8050/"
+    assert (s.visit_idle_seconds, s.max_visits) == (3600, 1000)
 
 
 def test_values_from_environment(tmp_path):
     s = load_settings(env(tmp_path, REDIS_URL="redis://:pw@localhost:6380/2", WORKERS=8, HOST="0.0.0.0",
                           PORT=9000, STEP_SECONDS="0.5", MAX_SESSIONS=10, CACHE_DIR=tmp_path / "c",
-                          INSTRUCTOR_TOKEN="t0ken", SECRET_KEY="x" * 20, CACHE_TIMEOUT=60))
+                          INSTRUCTOR_TOKEN="t0ken", SECRET_KEY="x" * 20, CACHE_TIMEOUT=60, VISIT_IDLE_SECONDS=600,
+                          MAX_VISITS=50))
     assert s.backend == "redis" and s.redis_url == "redis://:pw@localhost:6380/2"
     assert s.redis_url_display == "redis://:***@localhost:6380/2"
     assert (s.workers, s.host, s.port, s.step_seconds, s.max_sessions, s.cache_timeout) == (8, "0.0.0.0", 9000, 0.5, 10, 60)
     assert s.cache_dir == tmp_path / "c" and s.instructor_token == "t0ken" and s.secret_key == "x" * 20
     assert s.url == "http://127.0.0.1:9000/"
+    assert (s.visit_idle_seconds, s.max_visits) == (600, 50)
 
 
 @pytest.mark.parametrize(
@@ -51,6 +54,8 @@ def test_values_from_environment(tmp_path):
         ("STEP_SECONDS", "nan", "STEP_SECONDS must be a number of seconds"),
         ("MAX_SESSIONS", "0", "MAX_SESSIONS must be a whole number from 1"),
         ("CACHE_TIMEOUT", "-5", "CACHE_TIMEOUT must be a whole number"),
+        ("VISIT_IDLE_SECONDS", "5", "VISIT_IDLE_SECONDS must be a whole number from 10 to 86400"),
+        ("MAX_VISITS", "lots", "MAX_VISITS must be a whole number from 10"),
         ("REDIS_URL", "localhost:6379", "REDIS_URL must look like redis://host:6379/0"),
         ("REDIS_URL", "http://localhost", "REDIS_URL must look like"),
         ("REDIS_URL", "redis://", "REDIS_URL must name a host"),

@@ -17,13 +17,14 @@ from lab.singleflight import (
     DEGRADED,
     HIT,
     WAITED,
+    LOCK_PREFIX,
     FileLocker,
     LockUnavailable,
     RedisLocker,
     cached,
     single_flight,
 )
-from tests.support import free_port
+from lab.local_servers import free_port
 
 CTX = multiprocessing.get_context("fork")
 PROCESSES = 6
@@ -102,14 +103,21 @@ def kill_a_holder(kind, where, ttl):
 
 
 def test_killed_holder_on_redis_frees_at_expiry(redis_url):
+    """The dead holder's lock still stands when the waiter comes: it waits until the lock expires
+    (no sooner: Redis is the judge, by the key's own remaining time), then no later than the expiry."""
     ttl = 1.0
     killed_at = kill_a_holder("redis", redis_url, ttl)
     cache, locker = make_parts("redis", redis_url, ttl=ttl)
+    asked = time.monotonic()
+    remaining_ms = locker.link.client.pttl(LOCK_PREFIX + "stuck")  # the killed holder's lock, still there
     flight = cached(cache, locker, "stuck", lambda: "computed after the holder died")
-    waited = time.monotonic() - killed_at
+    done = time.monotonic()
+    assert remaining_ms > 0.3 * ttl * 1000, f"the holder's lock should still stand ({remaining_ms} ms left)"
     assert flight.source == COMPUTED and flight.value == "computed after the holder died"
+    assert (done - asked) * 1000 >= remaining_ms, "computed before the dead holder's lock expired"
+    assert flight.waited_ms >= 0.5 * remaining_ms, "the time went into waiting for the lock"
+    waited = done - killed_at
     assert waited <= ttl + 0.5, f"blocked {waited:.2f}s, longer than the lock's expiry"
-    assert flight.waited_ms > 0
 
 
 def test_killed_holder_on_filelock_frees_at_once(tmp_path):

@@ -1,10 +1,11 @@
-"""Byte counts read the same on a page and in a meter (lab.sizes mirrors formatBytes in lab.js)."""
+"""Byte counts and durations as the lab prints them (tests/unit/test_formats.py checks that the browser's
+formatters in lab.js print the same)."""
 
 import json
 
 import pytest
 
-from lab.sizes import human_bytes, json_size, ratio
+from lab.sizes import human_bytes, human_duration, json_size
 
 
 @pytest.mark.parametrize("n, text", [
@@ -23,6 +24,14 @@ def test_json_size_is_compact_json_as_the_browser_writes_it():
     assert json_size("a\"b") == len(json.dumps("a\"b")) == 6  # a string is quoted and escaped again
 
 
-def test_ratio():
-    assert ratio(10, 4) == 2.5
-    assert ratio(10, 0) is None and ratio(0, 5) is None
+@pytest.mark.parametrize("ms, text", [
+    (0, "0.0 ms"), (4.23, "4.2 ms"), (9.96, "10.0 ms"), (10, "10 ms"), (321.4, "321 ms"), (999.4, "999 ms"),
+    (1000, "1.00 s"), (3012, "3.01 s"), (12_345, "12.3 s"), (2.25, "2.3 ms"), (2.5 * 1000, "2.50 s"),
+])
+def test_human_duration(ms, text):
+    assert human_duration(ms) == text
+
+
+def test_halves_round_up_as_in_the_browser():
+    assert human_bytes(1125) == "1.13 KB"  # Python's own format would write 1.12 (half to even)
+    assert human_duration(2.5 * 100) == "250 ms" and human_duration(12.5) == "13 ms"

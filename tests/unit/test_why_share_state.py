@@ -1,11 +1,10 @@
-"""Lesson 1's plain functions: the download is counted and slow on purpose; display is free."""
+"""Lesson 1's engine: the download is counted and slow on purpose; display is free."""
 
 import time
 
 import pytest
 
-import app  # noqa: F401  (registers the pages)
-from pages import why_share_state as lesson
+from lab import why_share_state as lesson
 
 
 def test_download_is_the_expensive_step(monkeypatch):
