@@ -38,13 +38,15 @@ def lesson_layout(module: str, *, question: str, lead, cards: Sequence, demo: Se
     return html.Div(children, id=page["pattern"])
 
 
-def toggle(id_, options: dict, value, className: str = "", **kwargs) -> dbc.RadioItems:
-    """The lab's choice of one value, drawn as a group of buttons: `options` maps each value to
-    its label. Extra keyword arguments go to `dbc.RadioItems` (persistence, say)."""
-    return dbc.RadioItems(id=id_, options=[{"label": label, "value": v} for v, label in options.items()],
-                          value=value, inline=True, className=f"btn-group lab-toggle {className}".strip(),
-                          inputClassName="btn-check", labelClassName="btn btn-outline-primary",
-                          labelCheckedClassName="active", **kwargs)
+def toggle(id_, options: dict, value, className: str = "", multi: bool = False, **kwargs):
+    """The lab's choice of one value (or, with `multi`, of several: `value` is then a list), drawn
+    as a group of buttons: `options` maps each value to its label. Extra keyword arguments go to
+    `dbc.RadioItems` / `dbc.Checklist` (persistence, say)."""
+    kind = dbc.Checklist if multi else dbc.RadioItems
+    return kind(id=id_, options=[{"label": label, "value": v} for v, label in options.items()],
+                value=value, inline=True, className=f"btn-group lab-toggle {className}".strip(),
+                inputClassName="btn-check", labelClassName="btn btn-outline-primary",
+                labelCheckedClassName="active", **kwargs)
 
 
 def lesson_header(module: str, question: str, lead) -> html.Div:

@@ -17,7 +17,7 @@ from plotly.subplots import make_subplots
 
 from components import ids as shell_ids
 from components.code_view import create_code_view
-from components.lesson import explain, section, takeaways
+from components.lesson import explain, section, takeaways, toggle
 from components.worker_strip import ids as strip_ids
 from lab.compare import runs
 from lab.compare import workload as w
@@ -27,7 +27,8 @@ from lab.compare.report import describe
 from lab.compare.runner import Config
 from lab.guard import authorize
 from lab.settings import MAX_WORKERS, get_settings
-from lab.sizes import human_bytes
+from lab import style
+from lab.sizes import human_bytes, human_duration
 from pages.compare_workload import CODE
 
 dash.register_page(
@@ -55,7 +56,7 @@ class ids:
 
 
 WORKER_CHOICES = [n for n in (1, 2, 3, 4, 6, 8) if n <= MAX_WORKERS]
-WORKER_COLORS = ["#94a3b8", "#4f46e5", "#0891b2", "#d97706"]  # one per worker count of a run, in order
+WORKER_COLORS = (style.MUTED, *style.WORKERS)  # one per worker count of a run, in order
 
 
 # -- starting and cancelling (instructor actions) -------------------------------------------------
@@ -154,11 +155,9 @@ def charts(result: dict) -> go.Figure:
                            hovertemplate="%{x}: %{y:,}<extra>" + f"{count} W</extra>")
     for k, (_field, _title, log) in enumerate(panels):
         figure.update_yaxes(type="log" if log else "linear", dtick=1 if log else None, tickformat="~s",
-                            gridcolor="#e3e7f0", row=k // 2 + 1, col=k % 2 + 1)
-    figure.update_layout(template="none", barmode="group", height=620, margin={"l": 60, "r": 10, "t": 40, "b": 40},
-                         plot_bgcolor="#fbfcfe", paper_bgcolor="rgba(0,0,0,0)",
-                         font={"family": "system-ui, sans-serif", "color": "#1d2433"},
-                         legend={"orientation": "h", "y": 1.09, "x": 0})
+                            row=k // 2 + 1, col=k % 2 + 1)
+    figure.update_layout(template=style.TEMPLATE, barmode="group", height=620,
+                         margin={"l": 60, "r": 10, "t": 40, "b": 40}, legend={"orientation": "h", "y": 1.09, "x": 0})
     return figure
 
 
@@ -184,18 +183,10 @@ def results_view(result: dict | None):
 
 
 def _ms(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return f"{value:,.1f} ms" if value < 10 else f"{value:,.0f} ms" if value < 10_000 else f"{value / 1000:,.1f} s"
+    return "—" if value is None else human_duration(value)
 
 
 # -- layout -------------------------------------------------------------------------------------------
-
-
-def _toggle(id_, options, value, multi=False):
-    kind = dbc.Checklist if multi else dbc.RadioItems
-    return kind(id=id_, options=options, value=value, inline=True, className="btn-group lab-toggle",
-                inputClassName="btn-check", labelClassName="btn btn-outline-primary", labelCheckedClassName="active")
 
 
 def _controls():
@@ -204,9 +195,9 @@ def _controls():
                   dcc.Slider(id=ids.users, min=w.MIN_USERS, max=w.MAX_USERS, step=1, value=w.DEFAULT_USERS,
                              marks={n: str(n) for n in (2, 4, 8, 12, 16)})], className="cmp-users"),
         html.Div([html.Label("Worker counts"),
-                  _toggle(ids.workers, [{"label": str(n), "value": n} for n in WORKER_CHOICES], [1, 4], multi=True)]),
+                  toggle(ids.workers, {n: str(n) for n in WORKER_CHOICES}, [1, 4], multi=True)]),
         html.Div([html.Label("Rows per shop"),
-                  _toggle(ids.rows, [{"label": f"{n:,}", "value": n} for n in w.ROW_CHOICES], w.DEFAULT_ROWS)]),
+                  toggle(ids.rows, {n: f"{n:,}" for n in w.ROW_CHOICES}, w.DEFAULT_ROWS)]),
         html.Div([dbc.Button("Run the comparison", id=ids.run, n_clicks=0, color="primary"),
                   dbc.Button("Cancel", id=ids.cancel, n_clicks=0, color="secondary", outline=True,
                              className="ms-2", style={"display": "none"}),

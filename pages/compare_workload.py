@@ -238,7 +238,7 @@ def session_store() -> SessionStore:
     """The comparison's own bounded session store (apart from lesson 6's, whose sessions it never evicts)."""
     settings = get_settings()
     if settings.redis_url:
-        return RedisSessionStore(redis_link(settings.redis_url), SESSION_BOUND, prefix="lab:compare-sessions:")
+        return RedisSessionStore(redis_link(settings.redis_url), SESSION_BOUND, prefix="lab:{compare-sessions}:")
     return SqliteSessionStore(settings.data_dir / "compare-sessions.sqlite3", SESSION_BOUND)
 
 

@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         with (contextlib.nullcontext(args.url) if args.url else started_lab(args, max(config.workers))) as url:
             lab = Lab(own_address([url.rstrip("/")]), token=args.token)
             result = run_comparison(lab, config, print_progress)
-    except (LabError, RuntimeError) as exc:
+    except (LabError, RuntimeError, TimeoutError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(table(result))

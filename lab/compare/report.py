@@ -6,7 +6,7 @@ import csv
 import io
 import time
 
-from lab.sizes import human_bytes
+from lab.sizes import human_bytes, human_duration
 
 COLUMNS = ("pattern", "label", "workers", "users", "shops", "rows", "correct", "right", "readings", "isolated",
            "leaks", "empty", "failed", "executions", "callbacks", "bytes_up", "bytes_down", "max_up",
@@ -61,6 +61,4 @@ def table(result: dict) -> str:
 
 
 def _ms(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return f"{value:,.0f} ms" if value < 10_000 else f"{value / 1000:.1f} s"
+    return "—" if value is None else human_duration(value)
