@@ -18,10 +18,19 @@ from dash.exceptions import PreventUpdate
 from components import ids
 from components.worker_strip import create_worker_strip
 from lab import sessions, snapshot, style
+from lab.schema import accepts, clicks, nullable, text
 from lab.instrument import current_session
 from lab.settings import get_settings
 
 SNAPSHOT_INTERVAL_MS = 1000
+
+# What the shell's callbacks (and Dash's own page router) accept; see lab.schema.
+accepts({
+    ("_pages_location", "pathname"): nullable(text(300, r"/[A-Za-z0-9/_.~%-]*")),
+    ("_pages_location", "search"): nullable(text(1000)),
+    (ids.TICK, "n_intervals"): clicks(),
+    (ids.DIGEST, "data"): nullable(text(64, r"[0-9a-f]*")),
+})
 
 
 def nav_pages() -> list[dict]:

@@ -11,6 +11,7 @@ from dash import ClientsideFunction, Input, Output, State, callback, clientside_
 
 from components import ids as shell_ids
 from lab.guard import authorize
+from lab.schema import accepts, clicks, nullable, number, record, text, whole
 from lab.settings import MAX_WORKERS, get_settings
 from lab.workers import NotUnderGunicorn, request_worker_count, server_info
 
@@ -24,6 +25,16 @@ class ids:
     status = "lab-workers-status"
     request = "lab-workers-request"
     control = "lab-workers-control"
+
+
+accepts({
+    (ids.minus, "n_clicks"): clicks(),
+    (ids.plus, "n_clicks"): clicks(),
+    (ids.token, "value"): nullable(text(200)),
+    (ids.request, "data"): nullable(record(
+        optional=("previous", "target", "signals", "at", "error"), previous=whole(0, 10_000),
+        target=whole(1, MAX_WORKERS), signals=whole(0, 10_000), at=number(0, 1e11), error=nullable(text(500)))),
+})
 
 
 def create_worker_strip() -> html.Div:

@@ -118,6 +118,7 @@ def _visit_figures(store, visit: str | None, pattern: str) -> dict:
         "recomputes": view["recomputes"]["mine"],
         "durations_ms": [round((c["t1"] - c["t0"]) * 1000.0, 2) for c in calls],
         "errors": sum(c["st"] >= 400 for c in calls),
+        "refused_steps": sum(c["sn"] for c in calls if 400 <= c["st"] < 500),  # must stay 0: refused costs nothing
         "max_up": max((c["up"] for c in calls), default=0),
         "pids": sorted({c["pid"] for c in calls}),
     }

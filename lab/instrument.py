@@ -27,6 +27,7 @@ from flask import has_request_context, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from lab.http_client import CALLBACK_PATH, SESSION_HEADER
+from lab import schema
 from lab.metrics import Call, recorder_for, store_for
 from lab.sessions import verify_or_none
 from lab.settings import Settings, get_settings
@@ -40,6 +41,7 @@ NAVIGATION = "navigation"
 OTHER = "other"
 INSTRUMENTS = "instruments"  # never recorded
 
+MAX_BODY_BYTES = 16 * 1024 * 1024
 ENV_SESSION = "lab.session"
 ENV_CALLBACK = "lab.callback"
 ENV_PHASES = "lab.phases"
@@ -160,18 +162,29 @@ class CallbackMeter:
 
 
 def check_callback_request():
-    """Flask before_request: pass the callback key on, and refuse what is not a Dash callback."""
+    """Flask before_request: the boundary every callback request passes. Name the callback for the
+    instruments, then refuse (400, no callback runs) a body that is not a Dash callback request,
+    names a callback that does not run on the server, or carries a value its rule refuses (see
+    `lab.schema`)."""
     if request.path != CALLBACK_PATH:
         return None
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # json gives up on deep nesting with a RecursionError, not a ValueError
+        return _bad_request("the body is nested too deeply")
     if not isinstance(body, dict):
         return _bad_request("the body must be a JSON object, as dash-renderer sends it")
     output = body.get("output")
     if not isinstance(output, str) or not isinstance(body.get("inputs"), list):
         return _bad_request("the body must name an 'output' (a string) and list its 'inputs'")
-    if output not in dash.get_app().callback_map:
-        return _bad_request(f"no callback has the output {output[:120]!r}")
+    spec = dash.get_app().callback_map.get(output)
+    if spec is None or not spec.get("callback"):
+        return _bad_request(f"no server callback has the output {output[:120]!r}")
     request.environ[ENV_CALLBACK] = output
+    try:
+        schema.check_request(body, spec)
+    except schema.Refused as refused:
+        return _refused(output, refused)
     return None
 
 
@@ -181,21 +194,22 @@ def _bad_request(message: str):
     return response
 
 
-# What a callback raises when the values it was sent make no sense (a crafted request): 400.
-INPUT_ERRORS = (ValueError, TypeError, LookupError)
+def _refused(output: str, refused: schema.Refused):
+    callback_log.warning("callback %s refused its inputs: %s", output, refused)
+    response = jsonify(error=f"The callback for {output} refused its inputs: {refused}")
+    response.status_code = 400
+    return response
 
 
 def callback_failed(error: Exception):
-    """Flask error handler: a callback that raised answers with a clear JSON error, not an HTML
-    500 page. The traceback goes to the server log; other requests carry on unaffected."""
+    """Flask error handler. `Refused` (what a callback can only check itself: a signature, a table
+    that does not parse) answers 400 with its message; any other exception is a bug: a 500 with a
+    clear JSON error, the traceback in the server log, other requests unaffected."""
     if isinstance(error, HTTPException) or not has_request_context() or request.path != CALLBACK_PATH:
         return error if isinstance(error, HTTPException) else _internal_error(error)
     output = request.environ.get(ENV_CALLBACK, "?")
-    if isinstance(error, INPUT_ERRORS):
-        callback_log.warning("callback %s refused its inputs: %s: %s", output, type(error).__name__, error)
-        response = jsonify(error=f"The callback for {output} refused its inputs: {type(error).__name__}: {error}")
-        response.status_code = 400
-        return response
+    if isinstance(error, schema.Refused):
+        return _refused(output, error)
     return _internal_error(error, output)
 
 
@@ -210,6 +224,9 @@ def _internal_error(error: Exception, output: str | None = None):
 def init_app(dash_app, settings: Settings) -> None:
     """Attach the instruments to the Dash app (unless INSTRUMENTS=off, for the benchmark)."""
     server = dash_app.server
+    # Bodies above this are refused (413) before they are read: the largest a lesson sends is a
+    # 100,000-row table, about 6 MB.
+    server.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     server.before_request(check_callback_request)
     server.register_error_handler(Exception, callback_failed)
     if settings.instruments:

@@ -16,6 +16,7 @@ import pandas as pd
 from lab.datasets import FRUITS, REGIONS, fruit_sales
 
 ALL = "all"
+COLUMNS = ("date", "fruit", "region", "units", "price", "revenue")  # the cleaned table, in order
 MONTHS = [calendar.month_abbr[m] for m in range(1, 13)]  # Jan … Dec
 
 

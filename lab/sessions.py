@@ -23,10 +23,12 @@ import secrets
 from itsdangerous import Signer
 from itsdangerous.encoding import base64_encode
 
+from lab.schema import Refused
+
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}")
 
 
-class InvalidSession(ValueError):
+class InvalidSession(Refused):
     """The session token is missing, malformed, or not signed by this server."""
 
 

@@ -25,8 +25,10 @@ from components.meters import MeterPanel
 from components.timeline import Timeline
 from lab.aggregations import (DEFAULT_ROWS, GRAPH_FRUITS, MODE_LABELS, MODES, PATTERN, SIZES, clean_step, drawn,
                               receipt, revenue_figure)
-from lab.instrument import timed
-from lab.sales import from_records, monthly_revenue_by_region, to_records
+from lab.datasets import REGIONS
+from lab.instrument import MAX_BODY_BYTES, timed
+from lab.sales import COLUMNS, from_records, monthly_revenue_by_region, to_records
+from lab.schema import accepts, list_of, number, one_of, record, records, refusing, text, whole
 from lab.style import REGIONS as REGION_COLORS
 
 dash.register_page(
@@ -48,6 +50,17 @@ class ids:
     drawn = {m: f"{PATTERN}-{m}-drawn" for m in MODES}  # {"type": ..., "fruit": f}: what each reader drew
     graph = f"{PATTERN}-graph"  # {"type": ..., "fruit": f}: the same three graphs in every mode
     compare = f"{PATTERN}-compare"
+
+
+_TRIGGER = record(rows=one_of(*SIZES), at=number(0, 1e14))
+accepts({
+    **{(ids.trigger[m], "data"): _TRIGGER for m in MODES},
+    # The stores fire their readers only once a step has filled them: never empty.
+    (ids.full_store, "data"): records(COLUMNS, max(SIZES)),
+    (ids.subsets_store, "data"): text(MAX_BODY_BYTES),  # JSON text inside JSON: read in the callback
+    (ids.aggregates_store, "data"): record(**{r: list_of(whole(0, 10**12), 12, 12) for r in REGIONS}),
+    (ids.graph, "id"): record(type=one_of(ids.graph), fruit=one_of(*GRAPH_FRUITS)),
+})
 
 
 def layout(**_kwargs):
@@ -136,8 +149,8 @@ def _meters():
 def send_full(trigger):
     cleaned = clean_step(trigger["rows"], "full")
     with timed("serialize"):
-        records = to_records(cleaned)  # every row, every column
-    return receipt(trigger, "full", len(cleaned), {"store": records}), records
+        table = to_records(cleaned)  # every row, every column
+    return receipt(trigger, "full", len(cleaned), {"store": table}), table
 
 
 @callback(
@@ -147,10 +160,10 @@ def send_full(trigger):
     State({"type": ids.graph, "fruit": MATCH}, "id"),
     prevent_initial_call=True,
 )
-def draw_from_rows(records, me):
-    with timed("parse"):
-        sales = from_records(records)  # the whole table came up with this request
-    numbers = monthly_revenue_by_region(sales, me["fruit"])
+def draw_from_rows(table, me):
+    with timed("parse"), refusing(ValueError, TypeError, what="the table"):
+        sales = from_records(table)  # the whole table came up with this request
+        numbers = monthly_revenue_by_region(sales, me["fruit"])
     return drawn(numbers), revenue_figure(me["fruit"], numbers)
 
 
@@ -180,10 +193,10 @@ def send_subsets(trigger):
     prevent_initial_call=True,
 )
 def draw_from_subsets(packed, me):
-    with timed("parse"):
+    with timed("parse"), refusing(ValueError, TypeError, KeyError, RecursionError, what="the subsets"):
         datasets = json.loads(packed)  # every subset came up, this graph uses one
         subset = pd.read_json(io.StringIO(datasets[me["fruit"]]), orient="split")
-    numbers = monthly_revenue_by_region(subset, me["fruit"])
+        numbers = monthly_revenue_by_region(subset, me["fruit"])
     return drawn(numbers), revenue_figure(me["fruit"], numbers)
 
 

@@ -27,6 +27,7 @@ from components.timeline import Timeline
 from lab.cache_signal import (HOW, MAX_USERS, MODES, ONCE, PATTERN, VALUES, compute, crowd_round_of, figure, forget,
                               global_store, once_store, read_data, simulate_users, waiting_figure)
 from lab.guard import authorize
+from lab.schema import accepts, clicks, flag, list_of, nullable, number, one_of, record, text, token, whole
 from lab.http_client import callback_body
 from lab.settings import get_settings
 from lab.singleflight import LOCK_TTL_SECONDS, locker_for
@@ -57,6 +58,27 @@ class ids:
     fire = f"{PATTERN}-crowd-fire"
     crowd = f"{PATTERN}-crowd-results"
     crowd_view = f"{PATTERN}-crowd-view"
+
+
+_COUNT, _SECONDS = whole(0, 10**9), number(0, 1e11)
+_CROWD_RUN = record(
+    value=one_of(*VALUES), mode=one_of(*MODES), users=whole(2, MAX_USERS), wall=_SECONDS, executions=_COUNT,
+    copies=_COUNT, pids=list_of(_COUNT, MAX_USERS), same_data=flag(), failed=_COUNT, live_workers=_COUNT,
+    step=_SECONDS, at=_SECONDS,
+    rows=list_of(record(user=whole(1, MAX_USERS), status=whole(0, 999), seconds=_SECONDS, pid=nullable(_COUNT),
+                        source=nullable(one_of(*HOW)), copy=nullable(text(64)), fingerprint=nullable(text(64)),
+                        error=nullable(text(500))), MAX_USERS))
+accepts({
+    (ids.value, "value"): one_of(*VALUES),
+    (ids.mode, "value"): one_of(*MODES),
+    (ids.crowd_round, "data"): token(),
+    (ids.signal, "data"): record(value=one_of(*VALUES), mode=one_of(*MODES), source=one_of(*HOW), pid=_COUNT,
+                                 ms=_SECONDS, computed_by=_COUNT, computed_at=_SECONDS, fingerprint=text(64)),
+    (ids.clear, "n_clicks"): clicks(),
+    (ids.fire, "n_clicks"): clicks(),
+    (ids.users, "value"): whole(2, MAX_USERS),
+    (ids.crowd, "data"): nullable(record(optional=MODES, **{mode: _CROWD_RUN for mode in MODES})),
+})
 
 
 def layout(**_kwargs):
@@ -244,7 +266,7 @@ def clear_cache(_clicks, token):
 def fire_crowd(_clicks, value, mode, users, token, results):
     results = dict(results or {})
     refusal = authorize(get_settings(), token)
-    run = {"error": refusal} if refusal else simulate_users(value, mode, max(2, min(MAX_USERS, int(users))),
+    run = {"error": refusal} if refusal else simulate_users(value, mode, users,
                                                             lambda round_token: select_body(value, mode, round_token))
     if "error" not in run:
         results[mode] = run

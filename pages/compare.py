@@ -26,6 +26,7 @@ from lab.compare.patterns import BY_SLUG, PAGE_PATTERN, PATTERNS
 from lab.compare.report import describe
 from lab.compare.runner import Config
 from lab.guard import authorize
+from lab.schema import accepts, clicks, list_of, nullable, one_of, text, whole
 from lab.settings import MAX_WORKERS, get_settings
 from lab import style
 from lab.sizes import human_bytes, human_duration
@@ -57,6 +58,15 @@ class ids:
 
 WORKER_CHOICES = [n for n in (1, 2, 3, 4, 6, 8) if n <= MAX_WORKERS]
 WORKER_COLORS = (style.MUTED, *style.WORKERS)  # one per worker count of a run, in order
+
+accepts({
+    (ids.users, "value"): nullable(whole(w.MIN_USERS, w.MAX_USERS)),
+    (ids.workers, "value"): nullable(list_of(one_of(*WORKER_CHOICES), len(WORKER_CHOICES))),
+    (ids.rows, "value"): one_of(*w.ROW_CHOICES),
+    (ids.run, "n_clicks"): clicks(),
+    (ids.cancel, "n_clicks"): clicks(),
+    (ids.shown, "data"): nullable(text(64, r"[0-9a-f]*")),
+})
 
 
 # -- starting and cancelling (instructor actions) -------------------------------------------------

@@ -28,6 +28,7 @@ from lab.cache import cache
 from lab.compare import workload as w
 from lab.compare.patterns import BY_SLUG, CURRENCY, PAGE_PATTERN, ROUND, ROWS, SHOP, TOKEN
 from lab.instrument import expensive_step, simulate_work
+from lab.schema import accepts, list_of, nullable, number, one_of, record, refusing, table, token, whole
 from lab.serialization import ARROW
 from lab.session_store import RedisSessionStore, SessionStore, SqliteSessionStore, Stored, get_or_compute
 from lab.settings import get_settings
@@ -39,6 +40,23 @@ SESSION_BOUND = 4 * w.MAX_USERS  # the comparison's own session store: learners'
 
 def _id(slug: str, part: str) -> str:
     return BY_SLUG[slug].id(part)
+
+
+# What every pattern's callbacks accept (see lab.schema): the same picker, currency, size and signed
+# ids everywhere; what each writer puts in `kept` differs, and so does its rule.
+_SHOP = one_of(*w.SHOPS)
+_KEPT = {
+    "global": record(shop=_SHOP, at=number(0, 1e11)),
+    "store": record(shop=_SHOP, table=table(w.COLUMNS, max(w.ROW_CHOICES))),
+    "aggregates": record(shop=_SHOP, monthly=list_of(whole(0, 10**13), 12, 12)),
+    "memoize": record(shop=_SHOP), "once": record(shop=_SHOP), "session": record(shop=_SHOP),
+}
+for _slug in BY_SLUG:
+    accepts({(_id(_slug, SHOP), "value"): _SHOP, (_id(_slug, CURRENCY), "value"): one_of(*w.CURRENCIES),
+             (_id(_slug, ROWS), "data"): one_of(*w.ROW_CHOICES), (_id(_slug, ROUND), "data"): token(),
+             (_id(_slug, TOKEN), "data"): token()})
+    if _slug in _KEPT:
+        accepts({(_id(_slug, "kept"), "data"): nullable(_KEPT[_slug])})
 
 
 def produce(slug: str, shop: str, rows: int):
@@ -114,7 +132,8 @@ def store_pick(shop, rows):
 def _stored(kept) -> tuple[str, list[int]]:
     if kept is None:
         raise PreventUpdate  # the store is empty until the pick has filled it
-    return w.check_shop(kept["shop"]), monthly_of(w.from_columns(kept["table"]))
+    with refusing(ValueError, TypeError, what="the stored table"):  # its shape was checked, not its cells
+        return w.check_shop(kept["shop"]), monthly_of(w.from_columns(kept["table"]))
 
 
 @callback(Output(_id("store", "read-total"), "data"), Input(_id("store", "kept"), "data"),

@@ -27,7 +27,8 @@ from lab.datasets import FRUITS
 from lab.dcc_store import (DEFAULT_ROWS, PATTERN, SIZES, STORAGES, STORE_ID_PREFIX, already_held, clean,
                            revenue_figure, room_in, stored_sales, where_to_keep)
 from lab.instrument import timed
-from lab.sales import ALL, to_records
+from lab.sales import ALL, COLUMNS, to_records
+from lab.schema import accepts, nullable, one_of, record, records, refusing, whole
 from lab.sizes import json_size
 
 dash.register_page(
@@ -56,6 +57,20 @@ class ids:
     # drawn in the browser from measurements the page already has
     journey = f"{PATTERN}-journey"
     tanks = f"{PATTERN}-tanks"
+
+
+_MEASURED = nullable(record(free=whole(0, 10**10), used=whole(0, 10**10), ours=whole(0, 10**10),
+                            quota=whole(0, 10**10)))
+accepts({
+    (ids.fruit, "value"): one_of(ALL, *FRUITS),
+    (ids.rows, "value"): one_of(*SIZES),
+    (ids.storage, "value"): one_of(*STORAGES),
+    (ids.quota, "data"): nullable(record(local=_MEASURED, session=_MEASURED, optional=("local", "session"))),
+    **{(ids.held[s], "data"): nullable(record(fruit=one_of(ALL, *FRUITS), rows=one_of(*SIZES),
+                                              json_bytes=whole(0, 10**10), kept_rows=whole(0, max(SIZES))))
+       for s in STORAGES},
+    **{(ids.data[s], "data"): nullable(records(COLUMNS, max(SIZES))) for s in STORAGES},
+})
 
 
 STORAGE_MEANING = {
@@ -199,7 +214,9 @@ def draw_graph(memory, session, local):
         sales = stored_sales(memory, session, local)  # the whole table came up with this request
     if sales is None:
         raise PreventUpdate
-    return revenue_figure(sales), f"Weekly revenue drawn from {len(sales):,} rows sent up by your browser."
+    with refusing(ValueError, TypeError, what="the stored table"):  # its shape was checked, not its dates
+        figure = revenue_figure(sales)
+    return figure, f"Weekly revenue drawn from {len(sales):,} rows sent up by your browser."
 
 
 @callback(
@@ -213,7 +230,8 @@ def draw_table(memory, session, local):
         sales = stored_sales(memory, session, local)  # all of it again, for four rows of totals
     if sales is None:
         raise PreventUpdate
-    return totals_table(sales)
+    with refusing(ValueError, TypeError, what="the stored table"):
+        return totals_table(sales)
 
 
 # -- in the browser (assets/dcc-store.js): no request, only what the page has measured ------------

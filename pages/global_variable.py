@@ -30,6 +30,8 @@ from lab.datasets import FRUITS
 from lab.global_variable import (COPIES, MEASURES, OTHER, PATTERN, YOU, copy_rows, held, load_sales, sales_figure,
                                  totals_text, visitor)
 from lab.instrument import current_session
+from lab.sales import MONTHS
+from lab.schema import accepts, anything, clicks, list_of, nullable, number, one_of, record, whole
 from lab.settings import get_settings
 from lab.worker_copies import copies_for
 from lab.workers import server_info
@@ -69,6 +71,17 @@ class ids:
 
 
 COPIES_REFRESH_MS = 2000
+
+accepts({
+    (ids.pick, "value"): nullable(one_of(*FRUITS)),
+    (ids.pick, "id"): record(type=one_of(ids.pick), user=one_of(YOU, OTHER)),
+    (ids.bad_loaded, "children"): anything(max_depth=12),  # only a trigger: the readers never look inside
+    (ids.measure, "value"): one_of(*MEASURES),
+    (ids.good_store, "data"): nullable(record(fruit=one_of(*FRUITS), sales=record(
+        month=list_of(one_of(*MONTHS), 12, 12), units=list_of(whole(0, 10**12), 12, 12),
+        revenue=list_of(number(0, 1e13), 12, 12)))),
+    (ids.copies_tick, "n_intervals"): clicks(),
+})
 
 
 def layout(**_kwargs):

@@ -17,6 +17,7 @@ from components.timeline import Timeline
 from lab.cache import cache
 from lab.compare.patterns import PATTERNS as COMPARED
 from lab.instrument import expensive_step, simulate_work
+from lab.schema import accepts, clicks, nullable, one_of, text
 from lab.settings import get_settings
 
 dash.register_page(__name__, path="/", name="Overview", title="Sharing data between callbacks: a live lab",
@@ -38,6 +39,14 @@ class ids:
 
 
 SIZES = {1_000: "1 KB", 100_000: "100 KB", 1_000_000: "1 MB"}
+
+accepts({
+    (ids.size, "value"): one_of(*SIZES),
+    (ids.run, "n_clicks"): clicks(),
+    (ids.fetch, "n_clicks"): clicks(),
+    (ids.send, "n_clicks"): clicks(),
+    (ids.store, "data"): nullable(text(max(SIZES), r"[A-Za-z0-9+/=]*")),
+})
 
 
 def _problem():

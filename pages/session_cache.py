@@ -32,6 +32,7 @@ from lab.serialization import ARROW, CODECS, JSON, round_trip
 from lab.session_cache import (FORGERIES, PATTERN, SESSION_PURPOSE, SIZES, compute_entry, fill_store, forge,
                                frame_of, read_session)
 from lab.session_store import DEFAULT_MAX_BYTES, session_store_for
+from lab.schema import accepts, clicks, one_of, token
 from lab.settings import get_settings
 
 dash.register_page(
@@ -59,6 +60,15 @@ class ids:
     inspect = f"{PATTERN}-inspect"
     fill = f"{PATTERN}-inspect-fill"
     inspector = f"{PATTERN}-inspector"
+
+
+accepts({
+    (ids.token, "data"): token(),
+    (ids.rows, "value"): one_of(*SIZES),
+    (ids.codec, "value"): one_of(*CODECS),
+    **{(button, "n_clicks"): clicks() for button in (ids.get, ids.other_start, ids.serial_run, ids.inspect, ids.fill,
+                                                     *ids.forge.values())},
+})
 
 
 def layout(**_kwargs):

@@ -15,6 +15,7 @@ from components.lesson import explain, lesson_layout, side_by_side, toggle
 from components.meters import MeterPanel
 from components.timeline import Timeline
 from lab.datasets import WEATHER_CITY
+from lab.schema import accepts, list_of, nullable, number, one_of, record, whole
 from lab.why_share_state import DAYS, PATTERN, UNITS, download_weather, summary, weather_figure
 
 dash.register_page(
@@ -33,6 +34,14 @@ class ids:
     right_store = f"{PATTERN}-right-store"
     right_graph = f"{PATTERN}-right-graph"
     right_summary = f"{PATTERN}-right-summary"
+
+
+accepts({
+    (ids.day, "value"): one_of(*(d.isoformat() for d in DAYS)),
+    (ids.unit, "value"): one_of(*UNITS),
+    (ids.right_store, "data"): nullable(record(hour=list_of(whole(0, 23), 24, 24),
+                                               temp_c=list_of(number(-100, 100), 24, 24))),
+})
 
 
 def layout(**_kwargs):

@@ -33,6 +33,7 @@ REGIONS = ("north", "south", "east", "west")
 PRODUCTS = ("espresso", "latte", "cappuccino", "mocha", "tea", "chai", "scone", "croissant", "muffin",
             "bagel", "juice", "water")
 CHANNELS = ("counter", "app", "delivery")
+COLUMNS = ("date", "region", "product", "channel", "customer", "units", "price", "revenue")
 
 
 # -- checks, before any work ------------------------------------------------------------------

@@ -143,7 +143,7 @@ def test_instrument_requests_are_not_counted(server):
         (b"[1, 2, 3]", "the body must be a JSON object"),
         (json.dumps({"inputs": []}).encode(), "must name an 'output'"),
         (json.dumps({"output": "overview-result.children", "inputs": "nope"}).encode(), "must name an 'output'"),
-        (json.dumps({"output": "nobody.children", "inputs": []}).encode(), "no callback has the output 'nobody.children'"),
+        (json.dumps({"output": "nobody.children", "inputs": []}).encode(), "no server callback has the output 'nobody.children'"),
     ],
 )
 def test_malformed_callback_requests_get_a_clear_400(server, data, message):

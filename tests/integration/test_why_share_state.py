@@ -58,18 +58,21 @@ def test_unit_only_change_downloads_on_the_left_only(lab_server, redis_url):
 
 
 def test_crafted_values_get_a_clear_error_and_change_nothing(lab_server):
-    """Well-formed requests with nonsense values answer 400 with a readable message; the server
-    keeps serving everyone and the figures count them as errors."""
+    """Well-formed requests with values the page never offers answer 400 at the boundary, with a
+    message naming the property, before any download runs; the server keeps serving everyone and
+    the figures count them as errors."""
     server = lab_server(workers=2, env={"STEP_SECONDS": "0"})
-    for body, words in ((right_display({"hour": [1], "temp_c": [20.0]}, "K"), "unknown unit 'K'"),
-                        (left("not-a-date", "C"), "Invalid isoformat string"),
-                        (right_display({"hour": [1]}, "C"), "KeyError")):
+    hours = {"hour": list(range(24)), "temp_c": [20.0] * 24}
+    for body, words in ((right_display(hours, "K"), 'why-share-state-unit.value must be one of "C", "F" (got "K")'),
+                        (left("not-a-date", "C"), "why-share-state-day.value must be one of"),
+                        (right_display({"hour": list(range(24))}, "C"), "lacks the field 'temp_c'")):
         result = exchange(server.url, body)
         assert result.status == 400, result.content
         error = result.json()["error"]
         assert error.startswith("The callback for ") and "refused its inputs" in error and words in error
-    ok = exchange(server.url, right_display({"hour": [1, 2], "temp_c": [20.0, 21.0]}, "F"))
+    ok = exchange(server.url, right_display(hours, "F"))
     assert ok.status == 200 and "°F" in ok.json()["response"]["why-share-state-right-summary"]["children"]
     figures = metrics_once(server, "why-share-state", 4)["patterns"]["why-share-state"]
     assert figures["callbacks"] == 4 and figures["errors"] == 3
+    assert figures["recomputes"] == 0  # no download ran for a refused request (nor for the display)
     assert "Traceback" not in server.log_text()
