@@ -6,6 +6,7 @@ request fails; an unreachable Redis serves data without keeping it."""
 
 import json
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -122,10 +123,23 @@ def test_sessions_are_isolated(server):
     assert executions(server, "another-session") == 1
 
 
+def issued_days_ago(days: int) -> str:
+    """A genuine session id of this server, issued `days` ago."""
+    import hashlib
+
+    from itsdangerous import TimestampSigner
+
+    class Then(TimestampSigner):
+        def get_timestamp(self):
+            return int(time.time()) - days * 86400
+
+    return Then(SECRET, salt=P, sep=".", key_derivation="hmac", digest_method=hashlib.sha256).sign("A" * 22).decode()
+
+
 def test_forged_tampered_and_other_ids_are_refused(server):
     mine, theirs = page_token(server), page_token(server)
     theirs_data = read(server, 1, theirs)
-    my_id, my_signature = mine.split(".")
+    my_id, my_signature = mine.split(".", 1)  # the id, then its time and signature
     their_id = theirs.split(".")[0]
     flipped = my_signature[:-1] + ("A" if my_signature[-1] != "A" else "B")
     attempts = {
@@ -133,6 +147,7 @@ def test_forged_tampered_and_other_ids_are_refused(server):
         "made up": sessions.mint("another server's secret key", purpose=P),
         "their id, my signature": f"{their_id}.{my_signature}",
         "a visit id (another purpose)": sessions.mint(SECRET, purpose="visit"),
+        "expired (issued two days ago)": issued_days_ago(2),
         "malformed": "../../etc/passwd",
         "missing": None,
     }

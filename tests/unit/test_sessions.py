@@ -17,7 +17,7 @@ FORGED = "not issued by this server"
 
 def test_round_trip():
     token = mint(SECRET)
-    assert re.fullmatch(r"[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}", token)  # id, HMAC-SHA256 signature
+    assert re.fullmatch(r"[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{43}", token)  # id, time, signature
     session_id = verify(SECRET, token)
     assert session_id == token.split(".")[0]
     assert verify_or_none(SECRET, token) == session_id
@@ -41,9 +41,9 @@ def _flip(text: str, index: int) -> str:
     return text[:index] + ("A" if text[index] != "A" else "B") + text[index + 1:]
 
 
-@pytest.mark.parametrize("part, index", [(0, 0), (0, 21), (1, 0), (1, 21), (1, 42)])
+@pytest.mark.parametrize("part, index", [(0, 0), (0, 21), (1, 0), (1, 5), (2, 0), (2, 21), (2, 42)])
 def test_tampered_token_is_refused(part, index):
-    """Changing one character of the id or of the signature breaks the token."""
+    """Changing one character of the id, of the time or of the signature breaks the token."""
     pieces = mint(SECRET).split(".")
     pieces[part] = _flip(pieces[part], index)
     tampered = ".".join(pieces)
@@ -57,10 +57,10 @@ def test_a_signature_in_another_base64_spelling_is_refused():
     those bits changed (itsdangerous' `unsign` does), this server does not."""
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
     for _ in range(20):
-        session_id, signature = mint(SECRET).split(".")
+        session_id, issued, signature = mint(SECRET).split(".")
         respelled = signature[:-1] + alphabet[alphabet.index(signature[-1]) ^ 1]
         with pytest.raises(InvalidSession, match=FORGED):
-            verify(SECRET, f"{session_id}.{respelled}")
+            verify(SECRET, f"{session_id}.{issued}.{respelled}")
 
 
 def test_trailing_newline_never_verifies():
@@ -71,7 +71,7 @@ def test_trailing_newline_never_verifies():
 def test_id_with_another_ids_signature_is_refused():
     first, second = mint(SECRET).split("."), mint(SECRET).split(".")
     with pytest.raises(InvalidSession, match=FORGED):
-        verify(SECRET, f"{first[0]}.{second[1]}")
+        verify(SECRET, f"{first[0]}.{second[1]}.{second[2]}")
 
 
 def test_wrong_purpose_is_refused():
@@ -84,7 +84,7 @@ def test_wrong_purpose_is_refused():
 
 
 SIGNATURE = 43  # characters of an HMAC-SHA256 in URL-safe base64
-VALID_SHAPE = "A" * 22 + "." + "B" * SIGNATURE
+VALID_SHAPE = "A" * 22 + ".AAAAAA." + "B" * SIGNATURE  # the shape of a token: id, time, signature
 
 
 @pytest.mark.parametrize("token, message", [
@@ -99,6 +99,7 @@ VALID_SHAPE = "A" * 22 + "." + "B" * SIGNATURE
     ("A" * 22 + "." + "B" * (SIGNATURE - 1), MALFORMED),
     ("A" * 22 + ".." + "B" * SIGNATURE, MALFORMED),
     (VALID_SHAPE + "." + "C" * 22, MALFORMED),
+    ("A" * 22 + "." + "B" * SIGNATURE, MALFORMED),  # the old, undated shape
     ("A" * 10_000 + "." + "B" * 10_000, MALFORMED),
     ("é" * 22 + "." + "B" * SIGNATURE, MALFORMED),
     ("A" * 21 + "é." + "B" * SIGNATURE, MALFORMED),
@@ -125,3 +126,25 @@ def test_messages_are_distinct():
             verify(SECRET, token)
         messages.add(str(caught.value))
     assert len(messages) == 3
+
+
+def test_an_old_token_expires(monkeypatch):
+    """A token carries when it was issued: past its maximum age it is refused, with a message."""
+    import time as clock
+
+    token = mint(SECRET)
+    assert verify(SECRET, token, max_age=60)
+    later = clock.time() + 3600
+    monkeypatch.setattr("lab.sessions.time.time", lambda: later)
+    with pytest.raises(InvalidSession, match="expired"):
+        verify(SECRET, token, max_age=60)
+    assert verify_or_none(SECRET, token, max_age=60) is None  # the per-process memory keeps no stale answer
+    assert verify(SECRET, token) == token.split(".")[0]  # the default age is a day
+
+
+def test_a_token_from_the_future_is_refused(monkeypatch):
+    token = mint(SECRET)
+    earlier = __import__("time").time() - 3600
+    monkeypatch.setattr("lab.sessions.time.time", lambda: earlier)
+    with pytest.raises(InvalidSession, match="future"):
+        verify(SECRET, token)
