@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from lab import fingerprints, sessions
+from lab.schema import Refused
 from lab.serialization import codec_named
 from lab.session_cache import HOW, mask, read_session
 from lab.session_store import session_store_for
@@ -66,7 +67,7 @@ def output_head(title: str, read: dict) -> html.Div:
 def output_view(number: int, token, rows: int, codec: str, clicks: int | None):
     try:
         read = read_session(token, rows, codec)
-    except sessions.InvalidSession as exc:
+    except Refused as exc:  # a forged or expired id, or JSON asked for too many rows
         return refused(exc)
     frame = read["frame"]
     if number == 1:
@@ -91,7 +92,9 @@ def other_session_view(read: dict) -> html.Div:
                     className="session-cache-out session-cache-other-out")
 
 
-def serial_table(rows: int, measured: list) -> html.Div:
+def serial_table(rows: int, measured: list, arrow_all=None) -> html.Div:
+    """JSON against Arrow on the same rows; with `arrow_all`, Arrow on every row too (JSON stops at
+    JSON_MAX_ROWS on a web worker)."""
     by = {m.codec: m for m in measured}
     json_, arrow = by["json"], by["arrow"]
     header = html.Tr([html.Th(h) for h in ("Serializer", "Size", "Encode", "Decode", "Round trip", "Exact?")])
@@ -104,10 +107,16 @@ def serial_table(rows: int, measured: list) -> html.Div:
     ratio = json_.total_ms / max(arrow.total_ms, 1e-6)
     return html.Div([
         html.Div([html.Span(f"{ratio:,.0f}×", className="session-cache-ratio"),
-                  f" faster with Arrow IPC, {json_.nbytes / max(arrow.nbytes, 1):.1f}× smaller, on your session's "
-                  f"{rows:,} rows (a datetime, two floats, a category), measured just now on worker {os.getpid()}"],
+                  f" faster with Arrow IPC, {json_.nbytes / max(arrow.nbytes, 1):.1f}× smaller, on "
+                  f"{'the first ' if arrow_all else ''}{json_.rows:,} rows of your session's data (a datetime, two "
+                  f"floats, a category), measured just now on worker {os.getpid()}"],
                  className="session-cache-ratio-line"),
         html.Table([html.Thead(header), html.Tbody(body)], className="table session-cache-serial-table"),
+        html.P([f"Arrow IPC on all {rows:,} rows: ", html.Strong(human_duration(arrow_all.total_ms)),
+                f" for {human_bytes(arrow_all.nbytes)}. JSON is measured here on {json_.rows:,} rows at most: on "
+                f"{rows:,} it would hold this web worker for about ten seconds and a gigabyte (",
+                html.Code("make bench"), " measures it outside the server)."],
+               className="lab-figure-note mt-2") if arrow_all else None,
     ])
 
 

@@ -29,7 +29,7 @@ from lab import sessions
 from lab.guard import authorize
 from lab.instrument import timed
 from lab.serialization import ARROW, CODECS, JSON, round_trip
-from lab.session_cache import (FORGERIES, PATTERN, SESSION_PURPOSE, SIZES, compute_entry, fill_store, forge,
+from lab.session_cache import (FORGERIES, JSON_MAX_ROWS, PATTERN, SESSION_PURPOSE, SIZES, compute_entry, fill_store, forge,
                                frame_of, read_session)
 from lab.session_store import DEFAULT_MAX_BYTES, session_store_for
 from lab.schema import accepts, clicks, one_of, token
@@ -212,9 +212,11 @@ def compare_serializers(_clicks, token, rows):
         return refused(exc)
     stored = session_store_for(get_settings()).get(session)
     frame = frame_of(session, rows, stored.meta["created"] if stored else time.time())  # the session's, rebuilt
+    same = frame.head(JSON_MAX_ROWS)  # JSON past this would hold the worker for seconds
     with timed("serialize"):
-        measured = [round_trip(frame, codec)[0] for codec in (JSON, ARROW)]
-    return serial_table(rows, measured)
+        measured = [round_trip(same, codec)[0] for codec in (JSON, ARROW)]
+        arrow_all = round_trip(frame, ARROW)[0] if len(frame) > len(same) else None
+    return serial_table(rows, measured, arrow_all)
 
 
 @callback(Output(ids.inspector, "children"), Input(ids.inspect, "n_clicks"), Input(ids.fill, "n_clicks"),
