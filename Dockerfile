@@ -20,6 +20,7 @@ COPY lab ./lab
 COPY components ./components
 COPY pages ./pages
 COPY assets ./assets
+COPY translations ./translations
 
 RUN useradd --create-home --uid 10001 lab \
     && mkdir -p /app/.lab-data \

@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: run dev test bench compare screenshot clean
+.PHONY: run dev test bench compare translations screenshot clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,16 @@ bench: $(VENV)/.test-installed
 ## (ARGS="--backend redis --workers 1,4 --users 8 --rows 100000 --step 1"; see python -m lab.compare --help)
 compare: $(VENV)/.app-installed
 	$(BIN)/python -m lab.compare $(ARGS)
+
+## make translations: extract the text to translate, merge it into every catalog, compile them
+## (translations/<lang>/LC_MESSAGES/{messages,js}.po; the compiled .mo files are committed)
+translations: $(VENV)/.app-installed
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k later -k ngettext:1,2 --no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel-js.cfg -k t --no-location --sort-output -o translations/js.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations -D messages --no-fuzzy-matching
+	$(BIN)/pybabel update -i translations/js.pot -d translations -D js --no-fuzzy-matching
+	$(BIN)/pybabel compile -d translations -D messages
+	$(BIN)/pybabel compile -d translations -D js
 
 clean:
 	rm -rf $(VENV) .pytest_cache *.egg-info

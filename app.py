@@ -12,7 +12,7 @@ import dash_bootstrap_components  # noqa: F401  (registers the component library
 from dash import Dash
 
 from components.shell import create_shell
-from lab import api, instrument, logs
+from lab import api, i18n, instrument, logs
 from lab.cache import cache, cache_config
 from lab.settings import SettingsError, get_settings
 
@@ -33,6 +33,7 @@ server = app.server
 logs.configure()
 cache.init_app(server, config=cache_config(settings))
 api.init_app(server)
+i18n.init_app(server)
 instrument.init_app(app, settings)
 app.layout = create_shell
 

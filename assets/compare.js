@@ -22,6 +22,25 @@
     return window.labHelpers.el(type, props, children);
   }
 
+  function t(text, values) { return window.labHelpers.t(text, values); }
+
+  function workers(n) { return n === 1 ? t("1 worker") : t("%(count)s workers", { count: n }); }
+
+  // The runner reports its phase in English (it runs outside any request): translate the known ones.
+  function phase(text) {
+    if (!text) { return text; }
+    var m = /^(\d+) users pick a shop at once$/.exec(text);
+    if (m) { return t("%(count)s users pick a shop at once", { count: m[1] }); }
+    m = /^(asking gunicorn for|restoring) (\d+) workers?$/.exec(text);
+    if (m) {
+      return m[1] === "restoring" ? t("restoring %(workers)s", { workers: workers(+m[2]) })
+                                  : t("asking gunicorn for %(workers)s", { workers: workers(+m[2]) });
+    }
+    return { "reading the instruments": t("reading the instruments"), "done": t("done"),
+             "starting the runner": t("starting the runner"),
+             "cancelling after the current step": t("cancelling after the current step") }[text] || text;
+  }
+
   function renderProgress(snapshot, labels, shown) {
     var noUpdate = window.dash_clientside.no_update;
     var comparison = (snapshot || {}).comparison;
@@ -33,7 +52,7 @@
     var nextShown = latestId !== shown ? latestId : noUpdate;
     if (!p) {
       return [0, "", false, "secondary", el("Span", { className: "lab-muted" },
-              "No comparison has run on this lab yet: choose above and press Run."), false, { display: "none" },
+              t("No comparison has run on this lab yet: choose above and press Run.")), false, { display: "none" },
               nextShown];
     }
     var active = ACTIVE.indexOf(p.status) !== -1;
@@ -41,22 +60,23 @@
     var label = p.done + " / " + p.total;
     var now;
     if (active) {
-      var what = p.pattern ? [el("Strong", {}, labels[p.pattern] || p.pattern), " at " + p.workers +
-                              " worker" + (p.workers === 1 ? "" : "s") + " — "] : [];
-      now = [el("Span", { className: "cmp-live" }, p.status === "cancelling" ? "Cancelling" : "Running"),
-             el("Span", {}, what.concat([p.phase || "…"])),
+      var what = p.pattern ? [el("Strong", {}, labels[p.pattern] || p.pattern),
+                              " " + t("at %(workers)s", { workers: workers(p.workers) }) + " — "] : [];
+      now = [el("Span", { className: "cmp-live" }, p.status === "cancelling" ? t("Cancelling") : t("Running")),
+             el("Span", {}, what.concat([phase(p.phase) || "…"])),
              el("Span", { className: "cmp-clock" },
-                "round " + Math.min(p.done + 1, p.total) + " of " + p.total + " · " +
-                elapsed((p.now || p.started_at) - p.started_at) + " elapsed · started " + clock(p.started_at))];
+                t("round %(round)s of %(total)s · %(elapsed)s elapsed · started %(start)s",
+                  { round: Math.min(p.done + 1, p.total), total: p.total,
+                    elapsed: elapsed((p.now || p.started_at) - p.started_at), start: clock(p.started_at) }))];
     } else if (p.status === "done") {
-      now = [el("Span", { className: "cmp-done" }, "Finished"),
-             el("Span", {}, "at " + clock(p.finished_at) + ", in " + elapsed(p.finished_at - p.started_at) +
-                " — the table and charts below are this run.")];
+      now = [el("Span", { className: "cmp-done" }, t("Finished")),
+             el("Span", {}, t("at %(time)s, in %(elapsed)s — the table and charts below are this run.",
+                              { time: clock(p.finished_at), elapsed: elapsed(p.finished_at - p.started_at) }))];
     } else {
-      var why = { cancelled: "Cancelled", failed: "Failed", lost: "Lost" }[p.status] || p.status;
+      var why = { cancelled: t("Cancelled"), failed: t("Failed"), lost: t("Lost") }[p.status] || p.status;
       now = [el("Span", { className: "cmp-stopped" }, why),
-             el("Span", {}, p.error || ("after " + p.done + " of " + p.total + " rounds; the results below are " +
-                                        "the previous complete run."))];
+             el("Span", {}, p.error || t("after %(done)s of %(total)s rounds; the results below are the previous " +
+                                         "complete run.", { done: p.done, total: p.total }))];
     }
     var color = active ? "primary" : p.status === "done" ? "success" : "warning";
     return [pct, label, active, color, now, active,
@@ -71,14 +91,15 @@
     return Math.ceil(2 * users / w) + per + 6 * per;
   }
 
-  function estimate(users, workers, rows, step) {
-    if (!users || !workers || !workers.length) { return "Choose at least one worker count."; }
-    var rounds = workers.reduce(function (sum, w) { return sum + stepRounds(users, w); }, 0);
+  function estimate(users, counts, rows, step) {
+    if (!users || !counts || !counts.length) { return t("Choose at least one worker count."); }
+    var rounds = counts.reduce(function (sum, w) { return sum + stepRounds(users, w); }, 0);
     var perRound = 0.8 + (rows >= 100000 ? 1.5 : 0);  // visits, reading the instruments, big tables
-    var seconds = rounds * step + 7 * workers.length * perRound;
-    var text = seconds < 90 ? Math.round(seconds / 5) * 5 + " s" : (seconds / 60).toFixed(1) + " min";
-    return "About " + text + ": " + rounds + " rounds of the " + step + " s step (STEP_SECONDS), " +
-           "fewer with more workers.";
+    var seconds = rounds * step + 7 * counts.length * perRound;
+    var text = seconds < 90 ? Math.round(seconds / 5) * 5 + " s"
+                            : window.labHelpers.localize((seconds / 60).toFixed(1)) + " min";
+    return t("About %(time)s: %(rounds)s rounds of the %(step)s s step (STEP_SECONDS), fewer with more workers.",
+             { time: text, rounds: rounds, step: window.labHelpers.localize(String(step)) });
   }
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {

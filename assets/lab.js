@@ -106,9 +106,9 @@
 
   // Mirrors lab.sizes.human_duration (tests/unit/test_formats.py checks that they agree).
   function formatDuration(ms) {
-    if (ms < 10) { return ms.toFixed(1) + " ms"; }
+    if (ms < 10) { return localize(ms.toFixed(1)) + " ms"; }
     if (ms < 1000) { return Math.round(ms) + " ms"; }
-    return (ms / 1000).toFixed(ms < 10000 ? 2 : 1) + " s";
+    return localize((ms / 1000).toFixed(ms < 10000 ? 2 : 1)) + " s";
   }
 
   function renderTimers() {
@@ -140,6 +140,30 @@
     if (ticking === null) { ticking = setInterval(tick, TICK_MS); }
   }
 
+  /* ------------------------------------------------------------------ language ---- */
+
+  // The page's language and the browser's catalog (lab/i18n.py writes window.labI18n into the page).
+  var I18N = window.labI18n || { lang: "en", messages: {} };
+
+  // Translate English text; `values` fill its %(name)s placeholders.
+  function t(text, values) {
+    var out = (I18N.messages || {})[text] || text;
+    if (values) {
+      out = out.replace(/%\((\w+)\)s/g, function (match, key) { return key in values ? String(values[key]) : match; });
+    }
+    return out;
+  }
+
+  var DECIMAL = (function () {
+    try {
+      var parts = new Intl.NumberFormat(I18N.lang).formatToParts(1.5);
+      return parts.filter(function (p) { return p.type === "decimal"; })[0].value;
+    } catch (e) { return "."; }
+  })();
+
+  // A number written the English way (1.5) in the page's language (1,5); mirrors lab.i18n.localize.
+  function localize(text) { return DECIMAL === "." ? text : text.replace(".", DECIMAL); }
+
   /* ----------------------------------------------------------------------- helpers ---- */
 
   function el(type, props, children) {
@@ -154,7 +178,7 @@
     if (n < 1000) { return n + " B"; }
     var units = ["KB", "MB", "GB"], value = n / 1000, i = 0;
     while (value >= 1000 && i < units.length - 1) { value /= 1000; i++; }
-    return value.toFixed(value < 10 ? 2 : value < 100 ? 1 : 0) + " " + units[i];
+    return localize(value.toFixed(value < 10 ? 2 : value < 100 ? 1 : 0)) + " " + units[i];
   }
 
   function shortCallback(key) {
@@ -226,17 +250,17 @@
       badge = [el("Span", { className: "lab-dot lab-dot-ok" }), "Redis"];
       cls = "lab-badge lab-badge-redis";
     } else if (health.backend === "redis") {
-      badge = [el("Span", { className: "lab-dot lab-dot-bad" }), "Redis unreachable"];
+      badge = [el("Span", { className: "lab-dot lab-dot-bad" }), t("Redis unreachable")];
       cls = "lab-badge lab-badge-down";
       hidden = false;
       banner = [
-        el("Strong", {}, "Degraded mode: Redis at " + (redis.url || "REDIS_URL") + " is unreachable. "),
-        "Every callback computes for itself without the shared cache, and the shared meters pause. ",
-        "Nothing is lost and nobody gets an error; the lab reconnects by itself as soon as Redis is back.",
+        el("Strong", {}, t("Degraded mode: Redis at %(url)s is unreachable.", { url: redis.url || "REDIS_URL" }) + " "),
+        t("Every callback computes for itself without the shared cache, and the shared meters pause.") + " ",
+        t("Nothing is lost and nobody gets an error; the lab reconnects by itself as soon as Redis is back."),
         redis.error ? el("Div", { className: "lab-banner-detail" }, redis.error) : null
       ];
     } else {
-      badge = [el("Span", { className: "lab-dot lab-dot-ok" }), "Filesystem"];
+      badge = [el("Span", { className: "lab-dot lab-dot-ok" }), t("Filesystem")];
       cls = "lab-badge lab-badge-fs";
     }
     return [badge, cls, banner, hidden];
@@ -247,10 +271,10 @@
   function renderMeters(snapshot, config) {
     config = config || {};
     if (!snapshot || !snapshot.instruments) {
-      return el("Div", { className: "lab-meter-note" }, "Instruments are off (INSTRUMENTS=off).");
+      return el("Div", { className: "lab-meter-note" }, t("Instruments are off (INSTRUMENTS=off)."));
     }
     if (!snapshot.meters) {
-      return el("Div", { className: "lab-meter-note" }, "Meters paused while Redis is unreachable.");
+      return el("Div", { className: "lab-meter-note" }, t("Meters paused while Redis is unreachable."));
     }
     var meters = snapshot.meters, scope = config.scope, live = snapshot.health.workers;
     var mine = sumSteps(meters.recomputes.mine, config.steps);
@@ -272,18 +296,19 @@
     (meters.calls || []).slice().reverse().forEach(function (call) { lastWorker[call.cb] = call.pid; });
 
     var tiles = [
-      tile(config.stepLabel || "Expensive step ran", String(mine),
-           [el("Span", {}, "times for you · "), el("Strong", {}, String(everyone)), " for everyone, all workers"],
+      tile(config.stepLabel || t("Expensive step ran"), String(mine),
+           [el("Span", {}, t("times for you") + " · "), el("Strong", {}, String(everyone)),
+            " " + t("for everyone, all workers")],
            "lab-meter-recomputes"),
-      tile("Sent up", last ? formatBytes(last.up) : "—",
-           "last callback · " + formatBytes(up) + " this visit", "lab-meter-up"),
-      tile("Sent down", last ? formatBytes(last.down) : "—",
-           "last callback · " + formatBytes(down) + " this visit", "lab-meter-down")
+      tile(t("Sent up"), last ? formatBytes(last.up) : "—",
+           t("last callback · %(total)s this visit", { total: formatBytes(up) }), "lab-meter-up"),
+      tile(t("Sent down"), last ? formatBytes(last.down) : "—",
+           t("last callback · %(total)s this visit", { total: formatBytes(down) }), "lab-meter-down")
     ];
     rows.sort(function (a, b) { return a.key < b.key ? -1 : 1; });
     var table = el("Table", { className: "table table-sm lab-breakdown" }, [
-      el("Thead", {}, el("Tr", {}, ["Callback (its outputs)", "Calls", "Up", "Down", "Mean time", "Last worker"]
-        .map(function (h) { return el("Th", {}, h); }))),
+      el("Thead", {}, el("Tr", {}, [t("Callback (its outputs)"), t("Calls"), t("Up"), t("Down"), t("Mean time"),
+                                    t("Last worker")].map(function (h) { return el("Th", {}, h); }))),
       el("Tbody", {}, rows.length ? rows.map(function (r) {
         var pid = lastWorker[r.key];
         return el("Tr", {}, [
@@ -294,10 +319,11 @@
           el("Td", {}, r.c.n ? formatDuration((r.c.ms || 0) / r.c.n) : "—"),
           el("Td", {}, pid ? chip(pid, live, "PID " + pid) : "—")
         ]);
-      }) : el("Tr", {}, el("Td", { colSpan: 6, className: "lab-muted" }, "No callback yet on this visit.")))
+      }) : el("Tr", {}, el("Td", { colSpan: 6, className: "lab-muted" }, t("No callback yet on this visit."))))
     ]);
     var details = el("Details", { className: "lab-breakdown-details" }, [
-      el("Summary", {}, "Per callback (" + count + " call" + (count === 1 ? "" : "s") + " this visit)"),
+      el("Summary", {}, count === 1 ? t("Per callback (1 call this visit)")
+                                    : t("Per callback (%(count)s calls this visit)", { count: count })),
       table
     ]);
     return [el("Div", { className: "lab-meter-tiles" }, tiles), details];
@@ -312,20 +338,20 @@
     if (health.server !== "gunicorn") {
       return [
         el("Span", { className: "lab-strip-single" }, [
-          "one process (dev server), so there are no workers to compare: start with ",
+          t("one process (dev server), so there are no workers to compare: start with") + " ",
           el("Code", {}, "python app.py --workers 4")
         ]),
         null, null, { display: "none" }, true
       ];
     }
-    var liveView = [el("Strong", { className: "lab-strip-count" }, live.length + " live")]
-      .concat(live.map(function (pid) { return chip(pid, live, "worker process " + pid); }));
+    var liveView = [el("Strong", { className: "lab-strip-count" }, t("%(count)s live", { count: live.length }))]
+      .concat(live.map(function (pid) { return chip(pid, live, t("worker process %(pid)s", { pid: pid })); }));
 
     var calls = ((snapshot.meters || {}).calls || []).slice(0, 14).reverse();
     var mine = calls.length ? calls.map(function (call) {
       return chip(call.pid, live, shortCallback(call.cb) + " · " + formatDuration((call.t1 - call.t0) * 1000) +
                   " · PID " + call.pid, String(call.pid).slice(-3));
-    }) : el("Span", { className: "lab-muted" }, "no callback yet");
+    }) : el("Span", { className: "lab-muted" }, t("no callback yet"));
 
     var status = null;
     if (request && request.error) {
@@ -333,10 +359,12 @@
     } else if (request && request.target) {
       var fresh = (Date.now() / 1000 - request.at) < 20;
       if (live.length === request.target) {
-        status = fresh ? el("Span", { className: "lab-strip-ok" }, "✓ " + request.target + " workers live") : null;
+        status = fresh ? el("Span", { className: "lab-strip-ok" },
+                            "✓ " + t("%(count)s workers live", { count: request.target })) : null;
       } else if (fresh) {
         status = el("Span", { className: "lab-strip-pending" },
-                    "asking gunicorn for " + request.target + " workers… " + live.length + " live");
+                    t("asking gunicorn for %(target)s workers… %(live)s live",
+                      { target: request.target, live: live.length }));
       }
     }
     var tokenStyle = guard.token_required ? {} : { display: "none" };
@@ -356,7 +384,7 @@
     var lanes = live.slice();
     calls.forEach(function (c) { if (lanes.indexOf(c.pid) === -1) { lanes.push(c.pid); } });
     lanes.sort(function (a, b) { return a - b; });
-    var laneName = function (pid) { return "PID " + pid + (live.indexOf(pid) === -1 ? " (gone)" : ""); };
+    var laneName = function (pid) { return "PID " + pid + (live.indexOf(pid) === -1 ? " " + t("(gone)") : ""); };
 
     var byCallback = {};
     calls.forEach(function (c) {
@@ -378,8 +406,8 @@
         customdata: cs.map(function (c) {
           return [formatDuration((c.t1 - c.t0) * 1000), formatBytes(c.up), formatBytes(c.down), c.pid];
         }),
-        hovertemplate: "<b>" + name + "</b><br>%{customdata[0]} on PID %{customdata[3]}<br>" +
-                       "up %{customdata[1]} · down %{customdata[2]}<extra></extra>"
+        hovertemplate: "<b>" + name + "</b><br>" + t("%(time)s on PID %(pid)s", { time: "%{customdata[0]}", pid: "%{customdata[3]}" }) + "<br>" +
+                       t("up") + " %{customdata[1]} · " + t("down") + " %{customdata[2]}<extra></extra>"
       };
     }));
     var end = newest ? newest : Date.now() / 1000;
@@ -394,7 +422,7 @@
         // Every live worker gets a lane, busy or not: idle workers are part of the lesson.
         yaxis: { type: "category", categoryorder: "array", categoryarray: lanes.map(laneName), automargin: true,
                  range: [-0.5, Math.max(lanes.length, 1) - 0.5], gridcolor: color("grid") },
-        annotations: calls.length ? [] : [{ text: "Your callbacks on this page appear here", showarrow: false,
+        annotations: calls.length ? [] : [{ text: t("Your callbacks on this page appear here"), showarrow: false,
                                             xref: "paper", yref: "paper", x: 0.5, y: 0.5,
                                             font: { color: color("muted"), size: 14 } }]
       }
@@ -427,8 +455,14 @@
 
   function toggleNavbar(_clicks, open) { return !open; }
 
+  // The navbar's language links (/lang/<code>) come back to the page they were clicked on.
+  function languageLinks(pathname, linkIds) {
+    var next = encodeURIComponent(pathname || "/");
+    return (linkIds || []).map(function (id) { return "/lang/" + id.lang + "?next=" + next; });
+  }
+
   // The helpers, for the pages' own clientside callbacks (assets/<page>.js).
-  window.labHelpers = { el: el, formatBytes: formatBytes, formatDuration: formatDuration, ownerOf: ownerOf,
+  window.labHelpers = { t: t, localize: localize, el: el, formatBytes: formatBytes, formatDuration: formatDuration, ownerOf: ownerOf,
                         inScope: inScope, workerColor: workerColor, callsOf: callsOf, stepRound: stepRound,
                         readersOf: readersOf };
 
@@ -438,7 +472,8 @@
       renderMeters: renderMeters,
       renderWorkers: renderWorkers,
       renderTimeline: renderTimeline,
-      toggleNavbar: toggleNavbar
+      toggleNavbar: toggleNavbar,
+      languageLinks: languageLinks
     })
   });
 })();

@@ -6,7 +6,9 @@
 (function () {
   "use strict";
 
-  function workers(n) { return n + " worker" + (n === 1 ? "" : "s"); }
+  function t(text, values) { return window.labHelpers.t(text, values); }
+
+  function workers(n) { return n === 1 ? t("1 worker") : t("%(count)s workers", { count: n }); }
 
   function link(href, text) {
     return { type: "Link", namespace: "dash_core_components", props: { href: href, children: text } };
@@ -19,22 +21,24 @@
     return measured.map(function (m) {
       var rows = latest.rows.filter(function (r) { return r.pattern === m.slug; })
                             .sort(function (a, b) { return a.workers - b.workers; });
-      if (!rows.length) { return el("Div", { className: "lab-neutral" }, m.short + ": not in this run"); }
+      if (!rows.length) { return el("Div", { className: "lab-neutral" }, t("%(pattern)s: not in this run", { pattern: m.short })); }
       var bad = rows.filter(function (r) { return !ok(r); });
       var prefix = measured.length > 1 ? m.short + ": " : "";
       if (!bad.length) {
-        return el("Div", { className: "lab-yes" }, "✓ " + prefix + "yes, at " +
-                  rows.map(function (r) { return r.workers; }).join(" & ") + " worker" +
-                  (rows.length === 1 && rows[0].workers === 1 ? "" : "s"));
+        var counts = rows.map(function (r) { return r.workers; });
+        return el("Div", { className: "lab-yes" }, "✓ " + prefix +
+                  (counts.length === 1 && counts[0] === 1 ? t("yes, at 1 worker")
+                   : t("yes, at %(counts)s workers", { counts: counts.join(" & ") })));
       }
-      return el("Div", { className: "lab-no" }, "✗ " + prefix + "no: " + bad.map(function (r, i) {
-        return count(r) + "/" + r.expected + (i === 0 ? " " + what : "") + " with " + workers(r.workers);
+      return el("Div", { className: "lab-no" }, "✗ " + prefix + t("no:") + " " + bad.map(function (r, i) {
+        return count(r) + "/" + r.expected + (i === 0 ? " " + what : "") + " " +
+               t("with %(workers)s", { workers: workers(r.workers) });
       }).join(", "));
     });
   }
 
   function renderPatterns(snapshot, rows) {
-    var h = window.labHelpers, el = h.el;
+    var h = window.labHelpers, el = h.el, lang = (window.labI18n || {}).lang || "en";
     var summary = (snapshot && snapshot.summary) || {};
     var latest = ((snapshot && snapshot.comparison) || {}).latest;
     var body = (rows || []).map(function (row) {
@@ -45,14 +49,14 @@
                              : ["0", "0", "—", "—"];
       var verdicts;
       if (!latest) {
-        verdicts = [el("Td", { className: "lab-neutral" }, "not measured yet"),
-                    el("Td", { className: "lab-neutral" }, link("/compare", "run the comparison"))];
+        verdicts = [el("Td", { className: "lab-neutral" }, t("not measured yet")),
+                    el("Td", { className: "lab-neutral" }, link("/compare", t("run the comparison")))];
       } else {
         verdicts = [
           el("Td", {}, verdictLines(row.measured, latest, function (r) { return r.correct; },
-                                    function (r) { return r.right; }, "readings right")),
+                                    function (r) { return r.right; }, t("readings right"))),
           el("Td", {}, verdictLines(row.measured, latest, function (r) { return r.isolated; },
-                                    function (r) { return r.leaks; }, "showed another user's pick"))
+                                    function (r) { return r.leaks; }, t("showed another user's pick")))
         ];
       }
       return el("Tr", {}, [
@@ -60,11 +64,12 @@
         el("Td", {}, row.where)
       ].concat(verdicts, live.map(function (v) { return el("Td", { className: "lab-num" }, v); })));
     });
-    var note = latest ? ["“Several workers?” and “Per user?” were measured by the comparison at " +
-                         new Date(latest.finished_at * 1000).toLocaleString("en-GB") + " (" + latest.lab.backend +
-                         ", " + latest.config.users + " users, " + latest.config.rows.toLocaleString("en-US") +
-                         " rows, " + latest.config.workers.join(" & ") + " workers): ",
-                         link("/compare", "details and charts")]
+    var note = latest ? [t("“Several workers?” and “Per user?” were measured by the comparison at %(when)s " +
+                           "(%(backend)s, %(users)s users, %(rows)s rows, %(counts)s workers):",
+                           { when: new Date(latest.finished_at * 1000).toLocaleString(lang), backend: latest.lab.backend,
+                             users: latest.config.users, rows: latest.config.rows.toLocaleString(lang),
+                             counts: latest.config.workers.join(" & ") }) + " ",
+                         link("/compare", t("details and charts"))]
                       : null;
     return [body, note];
   }

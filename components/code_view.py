@@ -9,6 +9,8 @@ from pathlib import Path
 
 from dash import dcc, html
 
+from lab.i18n import _
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -17,7 +19,7 @@ def source_of(*functions) -> str:
     return "\n\n".join(textwrap.dedent(inspect.getsource(fn)).rstrip() for fn in functions)
 
 
-def create_code_view(*functions, title: str = "The code that runs this demo", open: bool = False) -> html.Details:
+def create_code_view(*functions, title: str | None = None, open: bool = False) -> html.Details:
     path = Path(inspect.getsourcefile(inspect.unwrap(functions[0]))).resolve()  # a decorator's wrapper is not the code
     try:
         shown = path.relative_to(PROJECT_DIR)
@@ -25,7 +27,7 @@ def create_code_view(*functions, title: str = "The code that runs this demo", op
         shown = path.name
     return html.Details(
         [
-            html.Summary([html.Span(title, className="lab-code-title"), html.Code(str(shown), className="ms-2")]),
+            html.Summary([html.Span(title or _("The code that runs this demo"), className="lab-code-title"), html.Code(str(shown), className="ms-2")]),
             dcc.Markdown(f"```python\n{source_of(*functions)}\n```", className="lab-code"),
         ],
         className="lab-code-view",

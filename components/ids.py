@@ -8,3 +8,4 @@ DIGEST = "lab-snapshot-digest"
 BADGE = "lab-backend-badge"
 BANNER = "lab-degraded-banner"
 NAVBAR = "lab-navbar"
+LANGUAGE = "lab-language"  # {"type": LANGUAGE, "lang": code}: the navbar's language links

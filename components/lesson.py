@@ -15,9 +15,11 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import html
 
+from lab.i18n import _
+
 
 def lesson_layout(module: str, *, question: str, lead, cards: Sequence, demo: Sequence, timeline, code,
-                  takeaways: Sequence, sections: Sequence[tuple[str, object]] = (), try_title: str = "Try it"
+                  takeaways: Sequence, sections: Sequence[tuple[str, object]] = (), try_title: str | None = None
                   ) -> html.Div:
     """A lesson page, in the order every lesson follows: header → explanation cards → `try_title`
     and the `demo` (controls, meters, outputs) → the `timeline` → the further `sections` (title,
@@ -27,13 +29,13 @@ def lesson_layout(module: str, *, question: str, lead, cards: Sequence, demo: Se
     children = [
         lesson_header(module, question, lead),
         dbc.Row([dbc.Col(card, md=6 if width < 12 else 12, lg=width) for card in cards], className="g-3"),
-        section(try_title),
+        section(try_title or _("Try it")),
         *demo,
         html.Div(timeline, className="mt-3"),
     ]
     for title, content in sections:
         children += [section(title), content]
-    children += [section("The code"), *(code if isinstance(code, (list, tuple)) else [code]),
+    children += [section(_("The code")), *(code if isinstance(code, (list, tuple)) else [code]),
                  html.Div(_takeaways_card(*takeaways), className="mt-3")]
     return html.Div(children, id=page["pattern"])
 
@@ -54,7 +56,7 @@ def lesson_header(module: str, question: str, lead) -> html.Div:
     page = dash.page_registry[module]
     return html.Div(
         [
-            html.Div(f"Lesson {page['lesson']} · {page['name']}", className="lab-kicker"),
+            html.Div(_("Lesson %(number)s · %(name)s", number=page["lesson"], name=_(page["name"])), className="lab-kicker"),
             html.H1(question),
             html.P(lead, className="lab-lead"),
         ],
@@ -83,7 +85,7 @@ def side_by_side(left, right, left_title: str, right_title: str, left_good: bool
 
 
 def takeaways(*points) -> html.Div:
-    return html.Div([html.H3("Takeaways"), html.Ul([html.Li(p) for p in points])],
+    return html.Div([html.H3(_("Takeaways")), html.Ul([html.Li(p) for p in points])],
                     className="lab-card lab-takeaways")
 
 

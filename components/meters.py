@@ -12,6 +12,7 @@ from __future__ import annotations
 from dash import MATCH, ClientsideFunction, Input, Output, clientside_callback, dcc, html
 
 from components import ids as shell_ids
+from lab.i18n import _
 
 
 class MeterPanel(html.Div):
@@ -25,20 +26,21 @@ class MeterPanel(html.Div):
             return {"type": "lab-meters-config", "aio_id": aio_id}
 
     def __init__(self, pattern: str, scope: str | None = None, steps: list[str] | None = None,
-                 title: str = "Meters", step_label: str = "Expensive step ran", aio_id: str | None = None):
+                 title: str | None = None, step_label: str | None = None, aio_id: str | None = None):
         """`scope`: the id prefix of the callbacks to measure (default: the whole page);
         `steps`: which of the pattern's expensive steps to count (default: all)."""
         scope = scope or pattern
         aio_id = aio_id or scope
+        title, step_label = title or _("Meters"), step_label or _("Expensive step ran")
         super().__init__(
             [
                 html.Div(title, className="lab-meters-title"),
                 html.Div(
                     [
                         html.Div(
-                            [html.Div("Callback time", className="lab-meter-label"),
+                            [html.Div(_("Callback time"), className="lab-meter-label"),
                              html.Div("—", className="lab-timer lab-meter-value", **{"data-scope": scope}),
-                             html.Div("ticks while a callback runs", className="lab-meter-sub")],
+                             html.Div(_("ticks while a callback runs"), className="lab-meter-sub")],
                             className="lab-meter",
                         ),
                         html.Div(id=self.ids.body(aio_id), className="lab-meter-body"),

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html
+from dash import ALL, ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from components import ids
 from components.worker_strip import create_worker_strip
-from lab import sessions, snapshot, style
+from lab import i18n, sessions, snapshot, style
+from lab.i18n import _
 from lab.schema import accepts, clicks, nullable, text
 from lab.instrument import current_session
 from lab.settings import get_settings
@@ -57,7 +58,7 @@ def create_navbar() -> dbc.Navbar:
         dbc.NavItem(
             dbc.NavLink(
                 [html.Span(str(p["lesson"]), className="lab-nav-number") if p.get("lesson") else None,
-                 p["nav_label"]],
+                 _(p["nav_label"])],
                 href=p["relative_path"],
                 active="exact",
                 className="lab-nav-link",
@@ -69,16 +70,17 @@ def create_navbar() -> dbc.Navbar:
         dbc.Container(
             [
                 dbc.NavbarBrand(
-                    [html.Span("⇄", className="lab-brand-mark"),
-                     html.Span("Sharing data between callbacks", className="lab-brand-long"),
-                     html.Span("Sharing data", className="lab-brand-short")],
+                    [html.Span("⇄", className="lab-brand-mark", **{"aria-hidden": "true"}),
+                     html.Span(_("Sharing data between callbacks"), className="lab-brand-long"),
+                     html.Span(_("Sharing data"), className="lab-brand-short")],
                     href=dash.get_relative_path("/"),
                     className="lab-brand",
                 ),
                 dbc.NavbarToggler(id="lab-navbar-toggler"),
                 dbc.Collapse(
                     [dbc.Nav(links, navbar=True, className="me-auto"),
-                     html.Span(id=ids.BADGE, className="lab-badge")],
+                     html.Span(id=ids.BADGE, className="lab-badge"),
+                     create_language_switch()],
                     id="lab-navbar-collapse",
                     navbar=True,
                 ),
@@ -89,6 +91,18 @@ def create_navbar() -> dbc.Navbar:
         color="dark",
         dark=True,
         className="lab-navbar",
+    )
+
+
+def create_language_switch() -> html.Div:
+    """EN · ES: a link per language (`/lang/<code>`, remembered per browser), back to this page."""
+    here = i18n.current()
+    return html.Div(
+        [html.A(code.upper(), href=f"/lang/{code}", id={"type": ids.LANGUAGE, "lang": code}, lang=code, title=name,
+                className=f"lab-lang{' lab-lang-current' if code == here else ''}",
+                **({"aria-current": "true"} if code == here else {}))
+         for code, name in i18n.LANGUAGES.items()],
+        className="lab-langs", role="group", **{"aria-label": _("Language")},
     )
 
 
@@ -105,8 +119,8 @@ def create_shell(**_kwargs):
             html.Div(id=ids.BANNER, className="lab-banner", role="alert", hidden=True),
             dbc.Container(dash.page_container, fluid="xl", className="lab-page"),
             html.Footer(
-                ["A live lab on the Dash docs chapter “Sharing Data Between Callbacks”. ",
-                 "Every number on these pages is measured on this server, now."],
+                [_("A live lab on the Dash docs chapter “Sharing Data Between Callbacks”."), " ",
+                 _("Every number on these pages is measured on this server, now.")],
                 className="lab-footer",
             ),
             dcc.Store(id=ids.SNAPSHOT, data=first),
@@ -138,6 +152,14 @@ def refresh_snapshot(_n, pathname, previous_digest):
         raise PreventUpdate
     return fresh, fresh_digest
 
+
+# The language links come back to the page they were clicked on (in the browser: no request).
+clientside_callback(
+    ClientsideFunction("lab", "languageLinks"),
+    Output({"type": ids.LANGUAGE, "lang": ALL}, "href"),
+    Input("_pages_location", "pathname"),
+    State({"type": ids.LANGUAGE, "lang": ALL}, "id"),
+)
 
 clientside_callback(
     ClientsideFunction("lab", "renderBackend"),

@@ -11,6 +11,7 @@ from dash import ClientsideFunction, Input, Output, State, callback, clientside_
 
 from components import ids as shell_ids
 from lab.guard import authorize
+from lab.i18n import _
 from lab.schema import accepts, clicks, nullable, number, record, text, whole
 from lab.settings import MAX_WORKERS, get_settings
 from lab.workers import NotUnderGunicorn, request_worker_count, server_info
@@ -40,18 +41,21 @@ accepts({
 def create_worker_strip() -> html.Div:
     return html.Div(
         [
-            html.Div([html.Span("Workers", className="lab-strip-label"), html.Span(id=ids.live)],
+            html.Div([html.Span(_("Workers"), className="lab-strip-label"), html.Span(id=ids.live)],
                      className="lab-strip-part"),
-            html.Div([html.Span("Your last callbacks ran on", className="lab-strip-label"),
+            html.Div([html.Span(_("Your last callbacks ran on"), className="lab-strip-label"),
                       html.Span(id=ids.mine, className="lab-chips")],
                      className="lab-strip-part lab-strip-mine"),
             html.Div(
                 [
                     html.Button("−", id=ids.minus, className="lab-strip-btn", n_clicks=0,
-                                title="One worker fewer (SIGTTOU to the gunicorn master)"),
+                                title=_("One worker fewer (SIGTTOU to the gunicorn master)"),
+                                **{"aria-label": _("One worker fewer")}),
                     html.Button("+", id=ids.plus, className="lab-strip-btn", n_clicks=0,
-                                title="One worker more (SIGTTIN to the gunicorn master)"),
-                    dcc.Input(id=ids.token, type="password", placeholder="instructor token", debounce=True,
+                                title=_("One worker more (SIGTTIN to the gunicorn master)"),
+                                **{"aria-label": _("One worker more")}),
+                    html.Label(_("Instructor token"), htmlFor=ids.token, className="visually-hidden"),
+                    dcc.Input(id=ids.token, type="password", placeholder=_("instructor token"), debounce=True,
                               persistence=True, persistence_type="local", className="lab-strip-token"),
                     html.Span(id=ids.status, className="lab-strip-status"),
                 ],
@@ -89,7 +93,7 @@ def change_workers(_minus, _plus, token, pending):
     try:
         result = request_worker_count(target, MAX_WORKERS)
     except NotUnderGunicorn:
-        return {"error": "Single process: start with python app.py --workers 4 to have workers to change.",
+        return {"error": _("Single process: start with python app.py --workers 4 to have workers to change."),
                 "at": time.time()}
     return {**result, "at": time.time(), "error": None}
 

@@ -4,7 +4,8 @@ same numbers), so a size printed by a page and the same size in a meter read ali
 
 Bytes in decimal units (1 KB = 1,000 bytes): two decimals under 10, one under 100, none above.
 Durations in ms with one decimal under 10 ms, whole ms under a second, then seconds (two decimals
-under 10 s, one above). Halves round up, as JavaScript's `toFixed` and `Math.round` do.
+under 10 s, one above). Halves round up, as JavaScript's `toFixed` and `Math.round` do. The
+decimal mark is the language's (`lab.i18n`: 1.23 KB in English, 1,23 KB in Spanish).
 """
 
 from __future__ import annotations
@@ -12,15 +13,18 @@ from __future__ import annotations
 import json
 from decimal import ROUND_HALF_UP, Decimal
 
+from lab.i18n import localize
+
 UNITS = ("KB", "MB", "GB")
 
 
-def _fixed(value: float, decimals: int) -> str:
-    """`value.toFixed(decimals)` as JavaScript writes it (Python's format rounds halves to even)."""
-    return str(Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
+def _fixed(value: float, decimals: int, lang: str | None = None) -> str:
+    """`value.toFixed(decimals)` as JavaScript writes it (Python's format rounds halves to even),
+    with the language's decimal mark."""
+    return localize(str(Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)), lang)
 
 
-def human_bytes(n: int | None) -> str:
+def human_bytes(n: int | None, lang: str | None = None) -> str:
     """`1234` → `1.23 KB`, `4558204` → `4.56 MB`."""
     if n is None:
         return "—"
@@ -31,16 +35,16 @@ def human_bytes(n: int | None) -> str:
         value /= 1000
         unit += 1
     decimals = 2 if value < 10 else 1 if value < 100 else 0
-    return f"{_fixed(value, decimals)} {UNITS[unit]}"
+    return f"{_fixed(value, decimals, lang)} {UNITS[unit]}"
 
 
-def human_duration(ms: float) -> str:
+def human_duration(ms: float, lang: str | None = None) -> str:
     """`4.23` → `4.2 ms`, `321.4` → `321 ms`, `3012` → `3.01 s`, `12345` → `12.3 s`."""
     if ms < 10:
-        return f"{_fixed(ms, 1)} ms"
+        return f"{_fixed(ms, 1, lang)} ms"
     if ms < 1000:
-        return f"{_fixed(ms, 0)} ms"
-    return f"{_fixed(ms / 1000, 2 if ms < 10_000 else 1)} s"
+        return f"{_fixed(ms, 0, lang)} ms"
+    return f"{_fixed(ms / 1000, 2 if ms < 10_000 else 1, lang)} s"
 
 
 def json_size(value) -> int:

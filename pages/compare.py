@@ -9,6 +9,8 @@ on the shared board, so every worker, every browser and the overview show the sa
 
 from __future__ import annotations
 
+import time
+
 import dash
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
@@ -23,9 +25,9 @@ from lab.compare import runs
 from lab.compare import workload as w
 from lab.compare.findings import findings
 from lab.compare.patterns import BY_SLUG, PAGE_PATTERN, PATTERNS
-from lab.compare.report import describe
 from lab.compare.runner import Config
 from lab.guard import authorize
+from lab.i18n import N_, _, decimal, later, ngettext
 from lab.schema import accepts, clicks, list_of, nullable, one_of, text, whole
 from lab.settings import MAX_WORKERS, get_settings
 from lab import style
@@ -33,10 +35,10 @@ from lab.sizes import human_bytes, human_duration
 from pages.compare_workload import CODE
 
 dash.register_page(
-    __name__, path="/compare", name="Compare the patterns", order=7, nav_label="Compare", pattern=PAGE_PATTERN,
-    title="Every pattern side by side, measured", live_comparison=True,
-    description="The same users doing the same thing through every pattern, at 1 and several workers: "
-                "correct? isolated? executions, bytes, waits — measured, one button.",
+    __name__, path="/compare", name=N_("Compare the patterns"), order=7, nav_label=N_("Compare"),
+    pattern=PAGE_PATTERN, title=later("Every pattern side by side, measured"), live_comparison=True,
+    description=N_("The same users doing the same thing through every pattern, at 1 and several workers: "
+                   "correct? isolated? executions, bytes, waits — measured, one button."),
 )
 
 
@@ -82,14 +84,14 @@ def run_or_cancel(_run, _cancel, users, workers, rows, token):
         return html.Div(refusal, className="cmp-message cmp-message-bad")
     if dash.ctx.triggered_id == ids.cancel:
         stopping = runs.cancel(settings)
-        return html.Div("Cancelling after the current round…" if stopping else "No comparison is running.",
+        return html.Div(_("Cancelling after the current round…") if stopping else _("No comparison is running."),
                         className="cmp-message")
     try:
         runs.start(settings, Config(users, tuple(sorted(workers or [])), rows))
     except runs.RunRefused as exc:
         return html.Div(str(exc), className="cmp-message cmp-message-bad")
-    return html.Div("Started: the runner is a process of its own. Its progress shows below, on every browser, "
-                    "even after you leave this page and come back.", className="cmp-message cmp-message-ok")
+    return html.Div(_("Started: the runner is a process of its own. Its progress shows below, on every browser, "
+                      "even after you leave this page and come back."), className="cmp-message cmp-message-ok")
 
 
 # The progress bar and what runs now, from the shell's snapshot (no request of its own).
@@ -129,13 +131,13 @@ def results_table(result: dict) -> html.Table:
     for i, row in enumerate(ordered):
         v, pattern = row["verdict"], BY_SLUG[row["pattern"]]
         examples = "\n".join(v["examples"])
-        first = [html.Td([dcc.Link(pattern.label, href=pattern.lesson), html.Div(pattern.keeps, className="cmp-keeps")],
+        first = [html.Td([dcc.Link(_(pattern.label), href=pattern.lesson), html.Div(_(pattern.keeps), className="cmp-keeps")],
                          rowSpan=count, className="cmp-pattern")] if i % count == 0 else []
         rows.append(html.Tr(first + [
             html.Td(row["workers"], className="cmp-num"),
-            html.Td(mark(v["correct"], f"{v['right']}/{v['expected']} right", f"{v['right']}/{v['expected']} right",
-                         examples)),
-            html.Td(mark(v["isolated"], "no leak", f"{v['leaks']} leaked", examples)),
+            html.Td(mark(v["correct"], _("%(right)s/%(expected)s right", right=v["right"], expected=v["expected"]),
+                         _("%(right)s/%(expected)s right", right=v["right"], expected=v["expected"]), examples)),
+            html.Td(mark(v["isolated"], _("no leak"), _("%(leaks)s leaked", leaks=v["leaks"]), examples)),
             html.Td(row["executions"], className="cmp-num cmp-strong"),
             html.Td(row["callbacks"], className="cmp-num"),
             html.Td(human_bytes(row["bytes_up"]), className="cmp-num"),
@@ -144,23 +146,24 @@ def results_table(result: dict) -> html.Table:
             html.Td(_ms(row["wait_p95_ms"]), className="cmp-num", title=f"p50 {_ms(row['wait_p50_ms'])}"),
             html.Td(row["errors"] + row["unanswered"], className="cmp-num"),
         ], className="cmp-group-start" if i % count == 0 else None))
-    head = ["Pattern", "Workers", "Correct", "Isolated", "Step ran", "Calls", "Bytes up", "Bytes down",
-            "Server p95", "Waited p95", "Errors"]
+    head = [_("Pattern"), _("Workers"), _("Correct"), _("Isolated"), _("Step ran"), _("Calls"), _("Bytes up"),
+            _("Bytes down"), _("Server p95"), _("Waited p95"), _("Errors")]
     return html.Table([html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(rows)],
                       className="table cmp-table")
 
 
 def charts(result: dict) -> go.Figure:
-    panels = [("executions", "Expensive step ran", False), ("bytes_up", "Bytes up", True),
-              ("bytes_down", "Bytes down", True), ("wait_p95_ms", "Users waited, p95 (ms)", False)]
+    panels = [("executions", _("Expensive step ran"), False), ("bytes_up", _("Bytes up"), True),
+              ("bytes_down", _("Bytes down"), True), ("wait_p95_ms", _("Users waited, p95 (ms)"), False)]
     figure = make_subplots(rows=2, cols=2, subplot_titles=[title for _, title, _ in panels],
                            vertical_spacing=0.16, horizontal_spacing=0.08)
     slugs = list(dict.fromkeys(r["pattern"] for r in result["rows"]))
     for n, count in enumerate(result["config"]["workers"]):
         mine = {r["pattern"]: r for r in result["rows"] if r["workers"] == count}
         for k, (field, _title, _log) in enumerate(panels):
-            figure.add_bar(x=[BY_SLUG[s].short for s in slugs], y=[mine[s][field] for s in slugs],
-                           name=f"{count} worker{'s' * (count > 1)}", legendgroup=str(count), showlegend=k == 0,
+            figure.add_bar(x=[_(BY_SLUG[s].short) for s in slugs], y=[mine[s][field] for s in slugs],
+                           name=ngettext("%(num)s worker", "%(num)s workers", count), legendgroup=str(count),
+                           showlegend=k == 0,
                            marker_color=WORKER_COLORS[n % len(WORKER_COLORS)], row=k // 2 + 1, col=k % 2 + 1,
                            hovertemplate="%{x}: %{y:,}<extra>" + f"{count} W</extra>")
     for k, (_field, _title, log) in enumerate(panels):
@@ -173,21 +176,22 @@ def charts(result: dict) -> go.Figure:
 
 def results_view(result: dict | None):
     if not result:
-        return html.Div([html.Strong("Not measured yet. "), "Choose the users, worker counts and data size above and "
-                         "press Run: the table and charts appear here, and on the overview."],
-                        className="lab-card cmp-empty")
+        return html.Div([html.Strong(_("Not measured yet.")), " ",
+                         _("Choose the users, worker counts and data size above and press Run: the table and charts "
+                           "appear here, and on the overview.")], className="lab-card cmp-empty")
     tone = {"good": "cmp-finding-good", "bad": "cmp-finding-bad", "note": "cmp-finding-note"}
     return html.Div([
-        html.Div([html.Span("Latest run", className="lab-kicker me-2"), html.Span(describe(result)),
+        html.Div([html.Span(_("Latest run"), className="lab-kicker me-2"), html.Span(describe_here(result)),
                   html.A("JSON", href="/api/compare/latest.json", className="btn btn-sm btn-outline-primary ms-3"),
                   html.A("CSV", href="/api/compare/latest.csv", className="btn btn-sm btn-outline-primary ms-1")],
                  className="cmp-meta"),
         html.Ul([html.Li(f.text, className=tone[f.tone]) for f in findings(result)], className="cmp-findings"),
         html.Div(results_table(result), className="lab-card p-0 table-responsive"),
-        html.P("Correct: readings that showed the user's own shop with that shop's numbers. Isolated: no reading "
-               "showed a shop another user picked (hover for examples). Step ran, calls and bytes: what the "
-               "instruments recorded for the simulated users' visits, on the wire. Server p95: time inside a worker; "
-               "waited p95: what a user waited for an answer, queueing included.", className="lab-figure-note mt-2"),
+        html.P(_("Correct: readings that showed the user's own shop with that shop's numbers. Isolated: no reading "
+                 "showed a shop another user picked (hover for examples). Step ran, calls and bytes: what the "
+                 "instruments recorded for the simulated users' visits, on the wire. Server p95: time inside a "
+                 "worker; waited p95: what a user waited for an answer, queueing included."),
+               className="lab-figure-note mt-2"),
         html.Div(dcc.Graph(figure=charts(result), config={"displayModeBar": False}), className="lab-graph mt-3"),
     ])
 
@@ -196,20 +200,32 @@ def _ms(value: float | None) -> str:
     return "—" if value is None else human_duration(value)
 
 
+def describe_here(result: dict) -> str:
+    """When, on what, how big: the run's line, in the page's language."""
+    config, lab = result["config"], result["lab"]
+    return _("%(when)s · %(backend)s backend · %(users)s users · %(rows)s rows · STEP_SECONDS=%(step)s · "
+             "workers %(workers)s · %(seconds)s s",
+             when=time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(result["finished_at"])), backend=lab["backend"],
+             users=config["users"], rows=decimal(config["rows"]), step=f"{lab['step_seconds']:g}",
+             workers=", ".join(map(str, config["workers"])), seconds=decimal(result["seconds"]))
+
+
 # -- layout -------------------------------------------------------------------------------------------
 
 
 def _controls():
     return html.Div([
-        html.Div([html.Label("Users at once", htmlFor=ids.users),
+        html.Div([html.Label(_("Users at once"), htmlFor=ids.users),
                   dcc.Slider(id=ids.users, min=w.MIN_USERS, max=w.MAX_USERS, step=1, value=w.DEFAULT_USERS,
                              marks={n: str(n) for n in (2, 4, 8, 12, 16)})], className="cmp-users"),
-        html.Div([html.Label("Worker counts"),
-                  toggle(ids.workers, {n: str(n) for n in WORKER_CHOICES}, [1, 4], multi=True)]),
-        html.Div([html.Label("Rows per shop"),
-                  toggle(ids.rows, {n: f"{n:,}" for n in w.ROW_CHOICES}, w.DEFAULT_ROWS)]),
-        html.Div([dbc.Button("Run the comparison", id=ids.run, n_clicks=0, color="primary"),
-                  dbc.Button("Cancel", id=ids.cancel, n_clicks=0, color="secondary", outline=True,
+        html.Div([html.Div(_("Worker counts"), id=f"{ids.workers}-label", className="cmp-label"),
+                  html.Div(toggle(ids.workers, {n: str(n) for n in WORKER_CHOICES}, [1, 4], multi=True), role="group",
+                           **{"aria-labelledby": f"{ids.workers}-label"})]),
+        html.Div([html.Div(_("Rows per shop"), id=f"{ids.rows}-label", className="cmp-label"),
+                  html.Div(toggle(ids.rows, {n: decimal(n) for n in w.ROW_CHOICES}, w.DEFAULT_ROWS), role="group",
+                           **{"aria-labelledby": f"{ids.rows}-label"})]),
+        html.Div([dbc.Button(_("Run the comparison"), id=ids.run, n_clicks=0, color="primary"),
+                  dbc.Button(_("Cancel"), id=ids.cancel, n_clicks=0, color="secondary", outline=True,
                              className="ms-2", style={"display": "none"}),
                   html.Div(id=ids.estimate, className="lab-figure-note mt-1")]),
         dcc.Store(id=ids.step, data=get_settings().step_seconds),
@@ -221,7 +237,7 @@ def _progress():
         dbc.Progress(id=ids.bar, value=0, label="", striped=True, className="cmp-bar"),
         html.Div(id=ids.now, className="cmp-now"),
         html.Div(id=ids.message),
-        dcc.Store(id=ids.labels, data={p.slug: p.label for p in PATTERNS}),
+        dcc.Store(id=ids.labels, data={p.slug: _(p.label) for p in PATTERNS}),
     ], className="lab-card mt-3")
 
 
@@ -229,40 +245,42 @@ def layout(**_kwargs):
     settings = get_settings()
     result = runs.latest(settings)
     return html.Div([
-        html.Div([html.Div("The comparison", className="lab-kicker"),
-                  html.H1("Every pattern, the same users, side by side"),
-                  html.P(["Simulated users pick a shop at the same moment (half of them the same one), two reader "
-                          "callbacks show what each picked, then each user changes a display-only option. The same "
-                          "script runs through every pattern, at each worker count you choose, on this lab. Is every "
-                          "reader right? Does anyone see another user's pick? How often does the expensive step run, "
-                          "and what crosses the wire?"], className="lab-lead")], className="lab-hero"),
+        html.Div([html.Div(_("The comparison"), className="lab-kicker"),
+                  html.H1(_("Every pattern, the same users, side by side")),
+                  html.P(_("Simulated users pick a shop at the same moment (half of them the same one), two reader "
+                           "callbacks show what each picked, then each user changes a display-only option. The same "
+                           "script runs through every pattern, at each worker count you choose, on this lab. Is every "
+                           "reader right? Does anyone see another user's pick? How often does the expensive step "
+                           "run, and what crosses the wire?"), className="lab-lead")], className="lab-hero"),
         dbc.Row([
-            dbc.Col(explain("One workload, seven patterns",
-                            "Recompute in every callback, a module-level global, dcc.Store, aggregations upfront, "
-                            "the server cache with plain memoize and with a lock, and the per-session server cache: "
-                            "each the few callbacks a real app would have, shown at the bottom of this page."), lg=4),
-            dbc.Col(explain("Measured, not asserted",
-                            ["Executions, callbacks and bytes are what the instruments recorded for the simulated "
-                             "users' visits, on the real HTTP bodies. “Correct” and “isolated” are judged from what "
-                             "every reader actually showed, against the numbers of the shop its user picked."]), lg=4),
-            dbc.Col(explain("Off the workers it measures",
-                            [f"The runner is a process of its own: it asks gunicorn for each worker count, waits until "
-                             f"it is live, and restores the count at the end. The step takes {settings.step_seconds:g} s "
-                             "(STEP_SECONDS). One run at a time; starting one is an instructor action."]), lg=4),
+            dbc.Col(explain(_("One workload, seven patterns"),
+                            _("Recompute in every callback, a module-level global, dcc.Store, aggregations upfront, "
+                              "the server cache with plain memoize and with a lock, and the per-session server "
+                              "cache: each the few callbacks a real app would have, shown at the bottom of this "
+                              "page.")), lg=4),
+            dbc.Col(explain(_("Measured, not asserted"),
+                            _("Executions, callbacks and bytes are what the instruments recorded for the simulated "
+                              "users' visits, on the real HTTP bodies. “Correct” and “isolated” are judged from what "
+                              "every reader actually showed, against the numbers of the shop its user picked.")), lg=4),
+            dbc.Col(explain(_("Off the workers it measures"),
+                            _("The runner is a process of its own: it asks gunicorn for each worker count, waits "
+                              "until it is live, and restores the count at the end. The step takes %(seconds)s s "
+                              "(STEP_SECONDS). One run at a time; starting one is an instructor action.",
+                              seconds=f"{settings.step_seconds:g}")), lg=4),
         ], className="g-3"),
-        section("Run it"),
+        section(_("Run it")),
         _controls(),
         _progress(),
         dcc.Store(id=ids.shown, data=(result or {}).get("id")),
-        section("What the latest run measured"),
+        section(_("What the latest run measured")),
         html.Div(results_view(result), id=ids.results),
-        section("What each pattern ran"),
-        html.Div([create_code_view(*CODE[p.slug], title=p.label) for p in PATTERNS], className="cmp-code"),
+        section(_("What each pattern ran")),
+        html.Div([create_code_view(*CODE[p.slug], title=_(p.label)) for p in PATTERNS], className="cmp-code"),
         html.Div(takeaways(
-            "Correct under several workers and isolated per user are properties of where the data lives, not of "
-            "the code that computes it: the global variable fails both, with the same callbacks.",
-            "Among the correct patterns, the costs differ: executions (recompute everywhere, memoize's race), bytes "
-            "up (a dcc.Store goes up with every reader), bytes down (aggregate before you send).",
-            "Compute-once and the per-session cache run the step exactly as often as there are distinct results.",
+            _("Correct under several workers and isolated per user are properties of where the data lives, not of "
+              "the code that computes it: the global variable fails both, with the same callbacks."),
+            _("Among the correct patterns, the costs differ: executions (recompute everywhere, memoize's race), "
+              "bytes up (a dcc.Store goes up with every reader), bytes down (aggregate before you send)."),
+            _("Compute-once and the per-session cache run the step exactly as often as there are distinct results."),
         ), className="mt-3"),
     ], id=PAGE_PATTERN)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lab.i18n import _, decimal, ngettext
 from lab.sizes import human_bytes
 
 GOOD, BAD, NOTE = "good", "bad", "note"
@@ -21,7 +22,7 @@ def _rows(result: dict, slug: str) -> list[dict]:
 
 
 def _workers(n: int) -> str:
-    return f"{n} worker{'s' * (n != 1)}"
+    return ngettext("%(num)s worker", "%(num)s workers", n)
 
 
 def findings(result: dict) -> list[Finding]:
@@ -30,38 +31,44 @@ def findings(result: dict) -> list[Finding]:
     for row in result["rows"]:
         v = row["verdict"]
         if row["pattern"] not in expected_bad and not (v["correct"] and v["isolated"]):
-            found.append(Finding(BAD, f"{row['label']} was not right at {_workers(row['workers'])}: "
-                                      f"{v['right']} of {v['expected']} readings right, {v['leaks']} leaked. "
-                                      "See the examples in the table."))
+            found.append(Finding(BAD, _("%(pattern)s was not right at %(workers)s: %(right)s of %(expected)s "
+                                        "readings right, %(leaks)s leaked. See the examples in the table.",
+                                        pattern=_(row["label"]), workers=_workers(row["workers"]), right=v["right"],
+                                        expected=v["expected"], leaks=v["leaks"])))
     for row in _rows(result, "global"):
         v = row["verdict"]
         if not v["isolated"]:
-            found.append(Finding(BAD, f"The global variable leaked at {_workers(row['workers'])}: {v['leaks']} of "
-                                      f"{v['expected']} readings showed a shop another user picked."))
+            found.append(Finding(BAD, _("The global variable leaked at %(workers)s: %(leaks)s of %(expected)s "
+                                        "readings showed a shop another user picked.",
+                                        workers=_workers(row["workers"]), leaks=v["leaks"], expected=v["expected"])))
         elif not v["correct"]:
-            found.append(Finding(BAD, f"The global variable was wrong at {_workers(row['workers'])}: only "
-                                      f"{v['right']} of {v['expected']} readings showed the user's own shop."))
+            found.append(Finding(BAD, _("The global variable was wrong at %(workers)s: only %(right)s of "
+                                        "%(expected)s readings showed the user's own shop.",
+                                        workers=_workers(row["workers"]), right=v["right"], expected=v["expected"])))
         else:
-            found.append(Finding(NOTE, f"The global variable happened to be right at {_workers(row['workers'])} "
-                                       "this time: run again, or with more users."))
+            found.append(Finding(NOTE, _("The global variable happened to be right at %(workers)s this time: run "
+                                         "again, or with more users.", workers=_workers(row["workers"]))))
     once, memoize = _rows(result, "once"), _rows(result, "memoize")
     for o, m in zip(once, memoize):
         if o["workers"] == m["workers"]:
             tone = GOOD if m["executions"] > o["executions"] else NOTE
-            found.append(Finding(tone, f"At {_workers(o['workers'])}, compute-once ran the step {o['executions']} "
-                                       f"times for {o['shops']} shops; plain memoize {m['executions']} times."))
+            found.append(Finding(tone, _("At %(workers)s, compute-once ran the step %(once)s times for %(shops)s "
+                                         "shops; plain memoize %(memoize)s times.", workers=_workers(o["workers"]),
+                                         once=o["executions"], shops=o["shops"], memoize=m["executions"])))
     for row in _rows(result, "baseline")[-1:]:
-        found.append(Finding(NOTE, f"Recomputing in every callback ran the step {row['executions']} times for "
-                                   f"{row['users']} users: once per reader call, the display-only change included."))
+        found.append(Finding(NOTE, _("Recomputing in every callback ran the step %(runs)s times for %(users)s "
+                                     "users: once per reader call, the display-only change included.",
+                                     runs=row["executions"], users=row["users"])))
     store, aggregates = _rows(result, "store"), _rows(result, "aggregates")
     if store and aggregates and aggregates[-1]["bytes_down"]:
         s, a = store[-1], aggregates[-1]
-        found.append(Finding(GOOD, f"Aggregating upfront sent {s['bytes_down'] / a['bytes_down']:,.0f}× fewer bytes "
-                                   f"down than keeping the table in a dcc.Store ({human_bytes(a['bytes_down'])} against "
-                                   f"{human_bytes(s['bytes_down'])} at {s['rows']:,} rows), and "
-                                   f"{s['bytes_up'] / max(a['bytes_up'], 1):,.0f}× fewer up."))
+        found.append(Finding(GOOD, _("Aggregating upfront sent %(down)s× fewer bytes down than keeping the table "
+                                     "in a dcc.Store (%(small)s against %(big)s at %(rows)s rows), and %(up)s× "
+                                     "fewer up.", down=decimal(s["bytes_down"] / a["bytes_down"]),
+                                     small=human_bytes(a["bytes_down"]), big=human_bytes(s["bytes_down"]),
+                                     rows=decimal(s["rows"]), up=decimal(s["bytes_up"] / max(a["bytes_up"], 1)))))
     for row in _rows(result, "session")[-1:]:
-        found.append(Finding(GOOD, f"The per-session cache ran the step {row['executions']} times for "
-                                   f"{row['users']} sessions, and no callback sent more than "
-                                   f"{human_bytes(row['max_up'])} up."))
+        found.append(Finding(GOOD, _("The per-session cache ran the step %(runs)s times for %(users)s sessions, "
+                                     "and no callback sent more than %(most)s up.", runs=row["executions"],
+                                     users=row["users"], most=human_bytes(row["max_up"]))))
     return found

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lab.i18n import N_
+
 PAGE_PATTERN = "compare"  # the /compare page's pattern: its ids, its meters, its steps
 ID_PREFIX = f"{PAGE_PATTERN}-"
 
@@ -38,20 +40,21 @@ class Pattern:
 
 
 PATTERNS = (
-    Pattern("baseline", "Recompute in every callback", "recompute", "/why-share-state", "nowhere: every reader runs the step",
-            "one per reader call"),
-    Pattern("global", "Module-level global", "global", "/global-variable", "a Python global, one copy per worker",
-            "one per pick"),
-    Pattern("store", "dcc.Store (the data)", "dcc.Store", "/dcc-store", "the browser: the whole table",
-            "one per pick", also=("/why-share-state",)),
-    Pattern("aggregates", "Aggregations upfront", "aggregates", "/aggregations", "the browser: only the 12 numbers drawn",
-            "one per pick"),
-    Pattern("memoize", "Server cache, plain memoize", "memoize", "/cache-signal", "the server cache, keyed by shop (no lock)",
-            "one per shop, plus one per user who asked while it computed"),
-    Pattern("once", "Server cache, compute once", "compute once", "/cache-signal", "the server cache, keyed by shop, with a lock",
-            "exactly one per shop"),
-    Pattern("session", "Per-session server cache", "per session", "/session-cache", "the server, keyed by a signed session id",
-            "exactly one per session"),
+    Pattern("baseline", N_("Recompute in every callback"), N_("recompute"), "/why-share-state",
+            N_("nowhere: every reader runs the step"), N_("one per reader call")),
+    Pattern("global", N_("Module-level global"), N_("global"), "/global-variable",
+            N_("a Python global, one copy per worker"), N_("one per pick")),
+    Pattern("store", N_("dcc.Store (the data)"), N_("dcc.Store"), "/dcc-store",
+            N_("the browser: the whole table"), N_("one per pick"), also=("/why-share-state",)),
+    Pattern("aggregates", N_("Aggregations upfront"), N_("aggregates"), "/aggregations",
+            N_("the browser: only the 12 numbers drawn"), N_("one per pick")),
+    Pattern("memoize", N_("Server cache, plain memoize"), N_("memoize"), "/cache-signal",
+            N_("the server cache, keyed by shop (no lock)"),
+            N_("one per shop, plus one per user who asked while it computed")),
+    Pattern("once", N_("Server cache, compute once"), N_("compute once"), "/cache-signal",
+            N_("the server cache, keyed by shop, with a lock"), N_("exactly one per shop")),
+    Pattern("session", N_("Per-session server cache"), N_("per session"), "/session-cache",
+            N_("the server, keyed by a signed session id"), N_("exactly one per session")),
 )
 BY_SLUG = {p.slug: p for p in PATTERNS}
 

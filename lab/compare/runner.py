@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Callable
 
 from lab.compare import workload as w
+from lab.i18n import _
 from lab.compare.client import Callback, CallbackGraph, Lab, LabError, Renderer, Reply, parse_props
 from lab.compare.judge import Reading, figures, judge, percentile
 from lab.compare.patterns import CURRENCY, PAGE_PATTERN, PATTERNS, READERS, ROUND, ROWS, SHOP, TOKEN, pattern_named
@@ -48,15 +49,15 @@ class Config:
     def checked(self, max_workers: int) -> Config:
         """The same config, or ValueError with a message fit to show the instructor."""
         if isinstance(self.users, bool) or not isinstance(self.users, int) or not w.MIN_USERS <= self.users <= w.MAX_USERS:
-            raise ValueError(f"users must be a whole number from {w.MIN_USERS} to {w.MAX_USERS}")
+            raise ValueError(_("users must be a whole number from %(lo)s to %(hi)s", lo=w.MIN_USERS, hi=w.MAX_USERS))
         workers = tuple(self.workers)
         if (not 1 <= len(workers) <= MAX_WORKER_COUNTS or len(set(workers)) != len(workers)
                 or not all(isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= max_workers for n in workers)):
-            raise ValueError(f"worker counts must be 1 to {MAX_WORKER_COUNTS} different whole numbers "
-                             f"from 1 to {max_workers}")
+            raise ValueError(_("choose 1 to %(most)s different worker counts, each from 1 to %(hi)s",
+                               most=MAX_WORKER_COUNTS, hi=max_workers))
         w.check_rows(self.rows)
         if not self.patterns or len(set(self.patterns)) != len(self.patterns):
-            raise ValueError("name each pattern once")
+            raise ValueError(_("name each pattern once"))
         for slug in self.patterns:
             pattern_named(slug)
         return Config(self.users, workers, self.rows, tuple(self.patterns))

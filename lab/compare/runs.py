@@ -28,6 +28,7 @@ import threading
 import time
 
 from lab.board import Board, board_for
+from lab.i18n import _
 from lab.compare.runner import Config
 from lab.settings import MAX_WORKERS, PROJECT_DIR, Settings
 
@@ -56,10 +57,10 @@ def start(settings: Settings, config: Config) -> dict:
     except ValueError as exc:
         raise RunRefused(str(exc)) from None
     if not settings.instruments:
-        raise RunRefused("The comparison reads the instruments, and they are off (INSTRUMENTS=off).")
+        raise RunRefused(_("The comparison reads the instruments, and they are off (INSTRUMENTS=off)."))
     board = board_for(settings)
     if not board.available():
-        raise RunRefused("Redis is unreachable (degraded mode): the comparison cannot record its figures now.")
+        raise RunRefused(_("Redis is unreachable (degraded mode): the comparison cannot record its figures now."))
     run_id = secrets.token_hex(6)
     if not board.claim(RUN_CLAIM, run_id, CLAIM_SECONDS):
         raise RunRefused(_busy_message(board), busy=True)
@@ -77,7 +78,7 @@ def start(settings: Settings, config: Config) -> dict:
     except OSError as exc:
         board.put(PROGRESS, {**progress, "status": "failed", "error": f"the runner did not start: {exc}"})
         board.release(RUN_CLAIM, run_id)
-        raise RunRefused(f"The runner did not start: {exc}") from None
+        raise RunRefused(_("The runner did not start: %(error)s", error=exc)) from None
     threading.Thread(target=process.wait, name="lab-compare-reaper", daemon=True).start()
     return progress
 
@@ -86,8 +87,8 @@ def _busy_message(board: Board) -> str:
     progress = board.get(PROGRESS) or {}
     since = time.strftime("%H:%M:%S", time.localtime(progress.get("started_at", time.time())))
     doing = progress.get("phase") or "running"
-    return (f"A comparison is already running (started at {since}; now: {doing}). Wait for it to finish, "
-            "or cancel it, then run again.")
+    return _("A comparison is already running (started at %(since)s; now: %(doing)s). Wait for it to finish, or "
+             "cancel it, then run again.", since=since, doing=doing)
 
 
 def cancel(settings: Settings) -> bool:

@@ -21,7 +21,8 @@ function element(attributes = {}) {
 
 // A fresh browser-like global, the given scripts loaded into it. `cssVariables` are the shell's
 // custom properties; `timers` are elements with class lab-timer; `fetch` replaces the network.
-function load(scripts, { cssVariables = {}, timers = [], fetch = async () => ({ status: 200, headers: new Map() }) } = {}) {
+function load(scripts, { cssVariables = {}, timers = [], fetch = async () => ({ status: 200, headers: new Map() }),
+                        i18n = undefined } = {}) {
   const shell = element({ "data-lab-session": "visit.token" });
   const intervals = new Map();
   let nextInterval = 1;
@@ -38,6 +39,8 @@ function load(scripts, { cssVariables = {}, timers = [], fetch = async () => ({ 
     setInterval: (fn, ms) => { const id = nextInterval++; intervals.set(id, { fn, ms }); return id; },
     clearInterval: (id) => { intervals.delete(id); },
     intervals,
+    labI18n: i18n,
+    Intl,
   };
   window.window = window;
   vm.createContext(window);

@@ -6,7 +6,7 @@
 const { load } = require("./harness");
 
 const input = JSON.parse(require("node:fs").readFileSync(0, "utf8"));
-const helpers = load(["lab.js"]).labHelpers;
+const helpers = load(["lab.js"], { i18n: { lang: input.lang || "en", messages: {} } }).labHelpers;
 process.stdout.write(JSON.stringify({
   bytes: input.bytes.map((n) => helpers.formatBytes(n)),
   durations: input.durations.map((ms) => helpers.formatDuration(ms)),

@@ -8,6 +8,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from lab.sizes import human_bytes, human_duration
 from tests.conftest import need
 
@@ -27,11 +29,14 @@ def browser_formats(numbers: dict) -> dict:
     return json.loads(done.stdout)
 
 
-def test_python_and_browser_formatters_agree():
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_python_and_browser_formatters_agree(lang):
     rng = random.Random(7)
-    numbers = {"bytes": BYTES + [rng.randrange(0, 10 ** rng.randint(1, 13)) for _ in range(300)],
+    numbers = {"lang": lang, "bytes": BYTES + [rng.randrange(0, 10 ** rng.randint(1, 13)) for _ in range(300)],
                "durations": DURATIONS + [round(rng.uniform(0, 10 ** rng.randint(0, 5)), rng.randint(0, 3))
                                          for _ in range(300)]}
     browser = browser_formats(numbers)
-    assert browser["bytes"] == [human_bytes(n) for n in numbers["bytes"]]
-    assert browser["durations"] == [human_duration(ms) for ms in numbers["durations"]]
+    assert browser["bytes"] == [human_bytes(n, lang) for n in numbers["bytes"]]
+    assert browser["durations"] == [human_duration(ms, lang) for ms in numbers["durations"]]
+    if lang == "es":
+        assert human_bytes(1234, lang) == "1,23 KB" and human_duration(3012, lang) == "3,01 s"
