@@ -7,7 +7,14 @@
   "use strict";
 
   var MODES = ["full", "subsets", "aggregates"];
-  var LABELS = { full: "Send the data", subsets: "Filtered subsets (the reference)", aggregates: "Send aggregates" };
+  function t(text, values) { return window.labHelpers.t(text, values); }
+
+  function label(mode) {
+    return { full: t("Send the data"), subsets: t("Filtered subsets (the reference)"),
+             aggregates: t("Send aggregates") }[mode];
+  }
+
+  function number(n) { return n.toLocaleString(((window.labI18n || {}).lang) || "en"); }
 
   // Only the chosen mode's step runs: the others' triggers stay as they are.
   function trigger(mode, rows) {
@@ -33,25 +40,25 @@
   function row(r, mode, agg) {
     var el = window.labHelpers.el, formatBytes = window.labHelpers.formatBytes;
     if (!r) {
-      return el("Tr", { className: "ag-row-empty" }, [el("Td", {}, LABELS[mode]),
-        el("Td", { colSpan: 6, className: "lab-muted ag-wide" }, "not run yet on this visit: choose it above")]);
+      return el("Tr", { className: "ag-row-empty" }, [el("Td", {}, label(mode)),
+        el("Td", { colSpan: 6, className: "lab-muted ag-wide" }, t("not run yet on this visit: choose it above"))]);
     }
     if (r.pending) {
-      return el("Tr", {}, [el("Td", {}, LABELS[mode]), el("Td", {}, r.rows.toLocaleString("en-US")),
-        el("Td", { colSpan: 5, className: "lab-muted ag-wide" }, "measuring… (the meters update once a second)")]);
+      return el("Tr", {}, [el("Td", {}, label(mode)), el("Td", {}, number(r.rows)),
+        el("Td", { colSpan: 5, className: "lab-muted ag-wide" }, t("measuring… (the meters update once a second)"))]);
     }
     var comparable = agg && r.rows === agg.rows;
     var times = comparable ? r.total / agg.total : null;
     return el("Tr", { className: "ag-row-" + mode }, [
-      el("Td", {}, LABELS[mode]),
-      el("Td", {}, r.rows.toLocaleString("en-US")),
+      el("Td", {}, label(mode)),
+      el("Td", {}, number(r.rows)),
       el("Td", {}, formatBytes(r.down)),
       el("Td", {}, formatBytes(r.up)),
       el("Td", { className: "ag-total" }, formatBytes(r.total)),
       el("Td", { className: "ag-times" }, times === null ? "—" :
-         (mode === "aggregates" ? "1×" : Math.round(times).toLocaleString("en-US") + "×")),
-      el("Td", { title: "fingerprints of the numbers each graph drew: " + r.fingerprint },
-         !comparable ? "—" : r.fingerprint === agg.fingerprint ? "✓ identical" : "✗ different")
+         (mode === "aggregates" ? "1×" : number(Math.round(times)) + "×")),
+      el("Td", { title: t("fingerprints of the numbers each graph drew: %(prints)s", { prints: r.fingerprint }) },
+         !comparable ? "—" : r.fingerprint === agg.fingerprint ? "✓ " + t("identical") : "✗ " + t("different"))
     ]);
   }
 
@@ -59,16 +66,16 @@
     var el = window.labHelpers.el, formatBytes = window.labHelpers.formatBytes;
     if (full && agg && full.rows === agg.rows) {
       return el("Div", { className: "ag-headline" }, [
-        el("Div", { className: "ag-headline-number" }, Math.round(full.total / agg.total).toLocaleString("en-US") + "×"),
+        el("Div", { className: "ag-headline-number" }, number(Math.round(full.total / agg.total)) + "×"),
         el("Div", { className: "ag-headline-text" }, [
-          "fewer bytes for the same three figures at " + agg.rows.toLocaleString("en-US") + " rows: ",
-          el("Strong", {}, formatBytes(full.total)), " with the data, ",
-          el("Strong", {}, formatBytes(agg.total)), " with aggregates (up and down, measured on the wire)."])
+          t("fewer bytes for the same three figures at %(rows)s rows:", { rows: number(agg.rows) }) + " ",
+          el("Strong", {}, formatBytes(full.total)), " " + t("with the data,") + " ",
+          el("Strong", {}, formatBytes(agg.total)), " " + t("with aggregates (up and down, measured on the wire).")])
       ]);
     }
-    var todo = full && !agg ? "Now choose “Send aggregates” above: watch the figures stay the same and the bytes drop."
-      : agg && !full ? "Now choose “Send the data” above to compare with the bytes of the whole table."
-      : "Run “Send the data” and “Send aggregates” at the same data size to see the ratio.";
+    var todo = full && !agg ? t("Now choose “Send aggregates” above: watch the figures stay the same and the bytes drop.")
+      : agg && !full ? t("Now choose “Send the data” above to compare with the bytes of the whole table.")
+      : t("Run “Send the data” and “Send aggregates” at the same data size to see the ratio.");
     return el("Div", { className: "ag-headline ag-headline-todo" }, todo);
   }
 
@@ -79,17 +86,17 @@
                   measure(calls, "aggregates", aggregates, drawnAggregates)];
     var done = rounds.map(function (r) { return r && !r.pending ? r : null; });
     var table = el("Table", { className: "table ag-compare-table" }, [
-      el("Thead", {}, el("Tr", {}, ["Mode", "Rows", "Down", "Up", "Total", "× aggregates", "Figures"]
-        .map(function (h) { return el("Th", {}, h); }))),
+      el("Thead", {}, el("Tr", {}, [t("Mode"), t("Rows"), t("Down"), t("Up"), t("Total"), t("× aggregates"),
+                                    t("Figures")].map(function (h) { return el("Th", {}, h); }))),
       el("Tbody", {}, rounds.map(function (r, i) { return row(r, MODES[i], done[2]); }))
     ]);
     var why = null, sub = done[1];
     if (sub) {
       var s = sub.receipt.stores, perGraph = Math.round(sub.graphUp / sub.graphs);
       why = el("Div", { className: "ag-why-numbers" }, [
-        "Measured here: each graph uploaded ", el("Strong", {}, formatBytes(perGraph)),
-        " to use one subset of ", el("Strong", {}, formatBytes(s.apples) + " / " + formatBytes(s.oranges) + " / " +
-        formatBytes(s.figs)), " (apples / oranges / figs)."]);
+        t("Measured here: each graph uploaded") + " ", el("Strong", {}, formatBytes(perGraph)),
+        " " + t("to use one subset of") + " ", el("Strong", {}, formatBytes(s.apples) + " / " + formatBytes(s.oranges) +
+        " / " + formatBytes(s.figs)), " (" + t("apples") + " / " + t("oranges") + " / " + t("figs") + ")."]);
     }
     return [headline(done[0], done[2]), table, why];
   }

@@ -48,23 +48,23 @@
   // The journey of the latest choice, from the visit's recorded calls: the clean call the receipt
   // names, then the readers' calls after it.
   function journey(snapshot, receipt) {
-    var h = window.labHelpers, el = h.el, formatBytes = h.formatBytes;
-    if (!receipt) { return el("Div", { className: "ds-journey-empty" }, "Waiting for the clean step…"); }
+    var h = window.labHelpers, el = h.el, formatBytes = h.formatBytes, t = h.t;
+    if (!receipt) { return el("Div", { className: "ds-journey-empty" }, t("Waiting for the clean step…")); }
     var calls = h.callsOf(snapshot, "dcc-store");
     var round = h.stepRound(calls, "dcc-store-clean-receipt", receipt);
-    if (!round) { return el("Div", { className: "ds-journey-empty" }, "Measuring… (the meters update once a second)"); }
+    if (!round) { return el("Div", { className: "ds-journey-empty" }, t("Measuring… (the meters update once a second)")); }
     var clean = round.step;
     var graph = h.readersOf(calls, "dcc-store-read-graph", round)[0];
     var table = h.readersOf(calls, "dcc-store-read-table", round)[0];
     var rows = [
-      { label: "Down, once: the clean callback fills the store", bytes: clean.down, cls: "ds-bar-down",
-        sub: receipt.skipped ? "skipped: the store came from the browser's storage"
-          : "its " + formatBytes(receipt.json_bytes) + " of JSON, compressed " +
-            (receipt.json_bytes / clean.down).toFixed(1) + "× on the wire" },
-      { label: "Up: the graph callback reads the store", bytes: graph ? graph.up : null, cls: "ds-bar-up",
-        sub: "the whole store, uncompressed: browsers never compress what they send" },
-      { label: "Up again: the table callback reads the store", bytes: table ? table.up : null, cls: "ds-bar-up",
-        sub: "the same bytes once more, for four rows of totals" }
+      { label: t("Down, once: the clean callback fills the store"), bytes: clean.down, cls: "ds-bar-down",
+        sub: receipt.skipped ? t("skipped: the store came from the browser's storage")
+          : t("its %(size)s of JSON, compressed %(ratio)s× on the wire",
+              { size: formatBytes(receipt.json_bytes), ratio: h.localize((receipt.json_bytes / clean.down).toFixed(1)) }) },
+      { label: t("Up: the graph callback reads the store"), bytes: graph ? graph.up : null, cls: "ds-bar-up",
+        sub: t("the whole store, uncompressed: browsers never compress what they send") },
+      { label: t("Up again: the table callback reads the store"), bytes: table ? table.up : null, cls: "ds-bar-up",
+        sub: t("the same bytes once more, for four rows of totals") }
     ];
     var max = Math.max.apply(null, rows.map(function (r) { return r.bytes || 0; }).concat([1]));
     var up = (graph ? graph.up : 0) + (table ? table.up : 0);
@@ -77,20 +77,23 @@
         el("Div", { className: "ds-journey-value" }, r.bytes === null ? "…" : formatBytes(r.bytes))
       ]);
     });
-    var total = !(graph && table) ? "Waiting for both readers…" : receipt.skipped ? [
-      el("Strong", {}, formatBytes(up) + " went up"), " to draw one chart and a four-row table, although the ",
-      "data never came down this time: the browser had kept it. Storing it longer does not make it travel less."
+    var total = !(graph && table) ? t("Waiting for both readers…") : receipt.skipped ? [
+      el("Strong", {}, t("%(size)s went up", { size: formatBytes(up) })), " ",
+      t("to draw one chart and a four-row table, although the data never came down this time: the browser had " +
+        "kept it. Storing it longer does not make it travel less.")
     ] : [
-      el("Strong", {}, formatBytes(up) + " went up"), " to draw one chart and a four-row table, after ",
-      el("Strong", {}, formatBytes(clean.down) + " came down"), ": ",
-      el("Strong", {}, (up / clean.down).toFixed(1) + "×"), " as much. A third reader would send it up a third time."
+      el("Strong", {}, t("%(size)s went up", { size: formatBytes(up) })), " ",
+      t("to draw one chart and a four-row table, after"), " ",
+      el("Strong", {}, t("%(size)s came down", { size: formatBytes(clean.down) })), ": ",
+      el("Strong", {}, h.localize((up / clean.down).toFixed(1)) + "×"), " ",
+      t("as much. A third reader would send it up a third time.")
     ];
     return [el("Div", { className: "ds-journey-bars" }, bars), el("Div", { className: "ds-journey-total" }, total)];
   }
 
   // What each kind of storage holds now, read from the browser itself, against the measured quota.
   function tanks(receipt, measured, _ts1, _ts2) {
-    var el = window.labHelpers.el, formatBytes = window.labHelpers.formatBytes;
+    var h = window.labHelpers, el = h.el, formatBytes = h.formatBytes, t = h.t;
     function stored(kind) {
       try { var v = window[kind + "Storage"].getItem(STORE_PREFIX + kind); return v === null ? 0 : v.length; }
       catch (e) { return null; }
@@ -101,21 +104,23 @@
       if (kind === "memory") {
         var bytes = active ? receipt.json_bytes : 0;
         return el("Div", { className: "ds-tank" + (active ? " ds-tank-active" : "") }, [head,
-          el("Div", { className: "ds-tank-value" }, active ? formatBytes(bytes) : "empty"),
+          el("Div", { className: "ds-tank-value" }, active ? formatBytes(bytes) : t("empty")),
           el("Div", { className: "ds-tank-sub" },
-             "no quota of its own: the tab's memory (measured: the store's JSON)")]);
+             t("no quota of its own: the tab's memory (measured: the store's JSON)"))]);
       }
       var q = (measured || {})[kind], chars = stored(kind);
       if (!q || chars === null) {
         return el("Div", { className: "ds-tank" },
-                  [head, el("Div", { className: "ds-tank-sub" }, "not available in this browser")]);
+                  [head, el("Div", { className: "ds-tank-sub" }, t("not available in this browser"))]);
       }
       var pct = Math.min(100, 100 * chars / q.quota);
       return el("Div", { className: "ds-tank" + (active ? " ds-tank-active" : "") }, [head,
-        el("Div", { className: "ds-tank-value" }, chars ? (chars / 1e6).toFixed(2) + " M characters" : "empty"),
+        el("Div", { className: "ds-tank-value" },
+           chars ? t("%(count)s M characters", { count: h.localize((chars / 1e6).toFixed(2)) }) : t("empty")),
         el("Div", { className: "ds-tank-track" }, el("Div", { className: "ds-tank-fill", style: { width: pct + "%" } })),
-        el("Div", { className: "ds-tank-sub" }, pct.toFixed(0) + "% of the " + (q.quota / 1e6).toFixed(2) +
-           " M characters this browser allows per site (measured on this visit)")]);
+        el("Div", { className: "ds-tank-sub" },
+           t("%(pct)s%% of the %(quota)s M characters this browser allows per site (measured on this visit)",
+             { pct: pct.toFixed(0), quota: h.localize((q.quota / 1e6).toFixed(2)) }))]);
     });
   }
 

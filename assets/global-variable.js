@@ -10,9 +10,10 @@
   function experiments(snapshot) {
     var health = (snapshot && snapshot.health) || {};
     var n = (health.workers || []).length;
+    var t = window.labHelpers.t;
     var text = health.server === "gunicorn"
-      ? n + (n === 1 ? " worker is" : " workers are") + " live now."
-      : "One process (dev server): start with python app.py --workers 4 to see several copies.";
+      ? (n === 1 ? t("1 worker is live now.") : t("%(count)s workers are live now.", { count: n }))
+      : t("One process (dev server): start with python app.py --workers 4 to see several copies.");
     var on = "lab-card gv-experiment gv-experiment-on", off = "lab-card gv-experiment";
     return [text, n === 1 ? on : off, n > 1 ? on : off];
   }
@@ -20,7 +21,8 @@
   // "You picked": the same chip above both sides, drawn at once.
   function picked(fruit) {
     var chip = function () {
-      return fruit ? window.labHelpers.el("Span", { className: "gv-fruit gv-fruit-" + fruit }, fruit) : null;
+      return fruit ? window.labHelpers.el("Span", { className: "gv-fruit gv-fruit-" + fruit }, window.labHelpers.t(fruit))
+                   : null;
     };
     return [chip(), chip()];
   }

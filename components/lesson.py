@@ -15,28 +15,34 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import html
 
+from components.workshop import Question, self_check, try_this, why_line
 from lab.i18n import _
 
 
-def lesson_layout(module: str, *, question: str, lead, cards: Sequence, demo: Sequence, timeline, code,
-                  takeaways: Sequence, sections: Sequence[tuple[str, object]] = (), try_title: str | None = None
-                  ) -> html.Div:
-    """A lesson page, in the order every lesson follows: header → explanation cards → `try_title`
+def lesson_layout(module: str, *, question: str, lead, why, cards: Sequence, try_steps: Sequence[tuple],
+                  demo: Sequence, timeline, code, takeaways: Sequence, check: Sequence[Question],
+                  sections: Sequence[tuple[str, object]] = (), try_title: str | None = None) -> html.Div:
+    """A lesson page, in the order every lesson follows: header → the one-line `why` →
+    explanation cards → `try_title` with the "Try this" steps (action, what the meters then show)
     and the `demo` (controls, meters, outputs) → the `timeline` → the further `sections` (title,
-    content) → the code → the takeaways. The page's root id is the lesson's `pattern`."""
+    content) → the code → the takeaways → the self-check (`check`: three questions). The page's
+    root id is the lesson's `pattern`."""
     page = dash.page_registry[module]
     width = 12 // max(1, len(cards))
     children = [
         lesson_header(module, question, lead),
+        why_line(why),
         dbc.Row([dbc.Col(card, md=6 if width < 12 else 12, lg=width) for card in cards], className="g-3"),
         section(try_title or _("Try it")),
+        try_this(list(try_steps)),
         *demo,
         html.Div(timeline, className="mt-3"),
     ]
     for title, content in sections:
         children += [section(title), content]
     children += [section(_("The code")), *(code if isinstance(code, (list, tuple)) else [code]),
-                 html.Div(_takeaways_card(*takeaways), className="mt-3")]
+                 html.Div(_takeaways_card(*takeaways), className="mt-3"),
+                 html.Div(self_check(page["pattern"], list(check)), className="mt-3", id=f"{page['pattern']}-check")]
     return html.Div(children, id=page["pattern"])
 
 

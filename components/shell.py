@@ -114,10 +114,12 @@ def create_shell(**_kwargs):
     first = snapshot.build(dash.get_app().server, settings, visit, None)
     return html.Div(
         [
+            html.A(_("Skip to the lesson"), href="#lab-main", className="lab-skip"),
             create_navbar(),
             create_worker_strip(),
             html.Div(id=ids.BANNER, className="lab-banner", role="alert", hidden=True),
-            dbc.Container(dash.page_container, fluid="xl", className="lab-page"),
+            html.Main(dbc.Container(dash.page_container, fluid="xl", className="lab-page"), id="lab-main",
+                      tabIndex="-1"),
             html.Footer(
                 [_("A live lab on the Dash docs chapter “Sharing Data Between Callbacks”."), " ",
                  _("Every number on these pages is measured on this server, now.")],

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from lab import fingerprints
 from lab.datasets import REGIONS
+from lab.i18n import N_, _, month
 from lab.instrument import expensive_step, simulate_work
 from lab.sales import MONTHS, clean_sales
 from lab.sizes import json_size
@@ -18,8 +19,8 @@ from lab.style import TEMPLATE
 
 PATTERN = "aggregations"
 MODES = ("full", "subsets", "aggregates")
-MODE_LABELS = {"full": "Send the data", "subsets": "Filtered subsets (the reference)",
-               "aggregates": "Send aggregates"}
+MODE_LABELS = {"full": N_("Send the data"), "subsets": N_("Filtered subsets (the reference)"),
+               "aggregates": N_("Send aggregates")}
 GRAPH_FRUITS = ["apples", "oranges", "figs"]  # the reference's three graphs
 SIZES = [5_000, 20_000, 50_000, 100_000]
 DEFAULT_ROWS = 100_000
@@ -47,9 +48,11 @@ def receipt(trigger: dict, mode: str, rows_kept: int, stored: dict) -> dict:
 def revenue_figure(fruit: str, numbers: dict[str, list[int]]) -> go.Figure:
     """Stacked monthly bars, one colour per region. Lean on purpose: the lab's small template, no
     legend (the page draws one), so the figure itself weighs little next to the data that fed it."""
-    figure = go.Figure([go.Bar(name=region, x=MONTHS, y=numbers[region], marker_color=REGION_COLORS[region],
-                               hovertemplate=region + " · %{x}: %{y:,}<extra></extra>") for region in REGIONS])
+    months = [month(m) for m in MONTHS]
+    figure = go.Figure([go.Bar(name=_(region), x=months, y=numbers[region], marker_color=REGION_COLORS[region],
+                               hovertemplate=_(region) + " · %{x}: %{y:,}<extra></extra>") for region in REGIONS])
     figure.update_layout(template=TEMPLATE, barmode="stack", showlegend=False, height=260,
                          margin={"l": 52, "r": 8, "t": 36, "b": 28},
-                         title={"text": f"{fruit} · revenue per month", "x": 0.02}, yaxis={"tickformat": "~s"})
+                         title={"text": _("%(fruit)s · revenue per month", fruit=_(fruit)), "x": 0.02},
+                         yaxis={"tickformat": "~s"})
     return figure

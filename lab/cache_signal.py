@@ -15,6 +15,7 @@ from lab.cache import cache
 from lab.crowd import fire_at_once, own_address
 from lab.datasets import signal_data
 from lab.guard import listening_addresses
+from lab.i18n import N_, _
 from lab.instrument import SESSION_HEADER, expensive_step, simulate_work
 from lab.settings import get_settings
 from lab.singleflight import COMPUTED, DEGRADED, GAVE_UP, HIT, WAITED, cached, locker_for
@@ -22,13 +23,17 @@ from lab.style import MUTED, TEMPLATE
 from lab.workers import server_info
 
 PATTERN = "cache-signal"
-VALUES = {v: f"Sensor {v}" for v in "ABCDEF"}
+VALUES = {v: v for v in "ABCDEF"}  # shown as "Sensor A" (`sensor`)
 MEMOIZE, ONCE = "memoize", "once"
-MODES = {MEMOIZE: "Plain memoize (the reference)", ONCE: "Compute once (with a lock)"}
+MODES = {MEMOIZE: N_("Plain memoize (the reference)"), ONCE: N_("Compute once (with a lock)")}
 ROUND_PURPOSE = "cache-signal-crowd"
 MAX_USERS = 8
-HOW = {HIT: "read from the cache", COMPUTED: "cache miss: computed", WAITED: "waited for the lock, then read",
-       DEGRADED: "Redis unreachable: computed without cache", GAVE_UP: "gave up waiting: computed"}
+HOW = {HIT: N_("read from the cache"), COMPUTED: N_("cache miss: computed"), WAITED: N_("waited for the lock, then read"),
+       DEGRADED: N_("Redis unreachable: computed without cache"), GAVE_UP: N_("gave up waiting: computed")}
+
+
+def sensor(value: str) -> str:
+    return _("Sensor %(name)s", name=value)
 
 
 def compute(value: str, step: str = "compute") -> dict:
@@ -95,7 +100,7 @@ def crowd_round_of(token) -> str | None:
 
 def figure(kind: str, frame) -> go.Figure:
     if kind == "scatter":
-        traces = [go.Scattergl(x=g["x"], y=g["y"], mode="markers", name=f"group {name}", marker={"size": 5, "opacity": 0.6})
+        traces = [go.Scattergl(x=g["x"], y=g["y"], mode="markers", name=_("group %(name)s", name=name), marker={"size": 5, "opacity": 0.6})
                   for name, g in frame.groupby("group")]
     elif kind == "line":
         traces = [go.Scatter(x=frame["t"], y=frame["walk"], mode="lines", line={"width": 2}, name="walk")]
@@ -114,7 +119,7 @@ def waiting_figure() -> go.Figure:
     fig = go.Figure()
     fig.update_layout(template=TEMPLATE, height=280, margin={"l": 10, "r": 10, "t": 10, "b": 10},
                       xaxis={"visible": False}, yaxis={"visible": False},
-                      annotations=[{"text": "waiting for the signal…", "showarrow": False,
+                      annotations=[{"text": _("waiting for the signal…"), "showarrow": False,
                                     "font": {"size": 15, "color": MUTED}}])
     return fig
 
@@ -127,8 +132,8 @@ def simulate_users(value: str, mode: str, users: int, select_body: Callable[[str
     settings = get_settings()
     workers = server_info()
     if workers["server"] == "gunicorn" and len(workers["workers"]) < 2:
-        return {"error": "This needs at least 2 workers: the worker that fires the users waits for their answers, "
-                         "so another worker must serve them. Press + in the worker strip."}
+        return {"error": _("This needs at least 2 workers: the worker that fires the users waits for their answers, "
+                           "so another worker must serve them. Press + in the worker strip.")}
     crowd_token = sessions.mint(settings.secret_key, purpose=ROUND_PURPOSE)
     body = select_body(crowd_token)
     requests = [(body, {SESSION_HEADER: sessions.mint(settings.secret_key)}) for _ in range(users)]

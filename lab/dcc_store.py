@@ -7,6 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from lab.datasets import FRUITS
+from lab.i18n import _
 from lab.instrument import expensive_step, simulate_work
 from lab.sales import clean_sales, from_records, weekly_revenue
 from lab.style import FRUITS as FRUIT_COLORS
@@ -65,10 +66,11 @@ def revenue_figure(sales: pd.DataFrame) -> go.Figure:
     for fruit in FRUITS:
         mine = weekly[weekly["fruit"] == fruit]
         if len(mine):
-            figure.add_scatter(x=mine["week"].tolist(), y=mine["revenue"].tolist(), name=fruit, mode="lines",
+            figure.add_scatter(x=mine["week"].tolist(), y=mine["revenue"].tolist(), name=_(fruit), mode="lines",
                                line={"color": FRUIT_COLORS[fruit], "width": 2.5},
-                               hovertemplate=f"{fruit} · week %{{x}}: %{{y:,}}<extra></extra>")
+                               hovertemplate=_("%(fruit)s · week", fruit=_(fruit)) + " %{x}: %{y:,}<extra></extra>")
     figure.update_layout(template=TEMPLATE, height=300, margin={"l": 60, "r": 10, "t": 10, "b": 40},
                          legend={"orientation": "h", "y": 1.08, "x": 0},
-                         xaxis={"title": {"text": "week of 2026"}}, yaxis={"title": {"text": "revenue"}, "tickformat": ","})
+                         xaxis={"title": {"text": _("week of 2026")}},
+                         yaxis={"title": {"text": _("revenue")}, "tickformat": ","})
     return figure

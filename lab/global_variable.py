@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from lab.i18n import N_, _, decimal, month
 from lab.instrument import current_session, expensive_step, simulate_work
 from lab.sales import clean_sales, monthly_sales
 from lab.style import FRUITS, GRID, MUTED, TEMPLATE
@@ -17,7 +18,7 @@ from lab.style import FRUITS, GRID, MUTED, TEMPLATE
 PATTERN = "global-variable"
 YOU, OTHER = "you", "other"
 ROWS = 20_000  # the sales table a load reads (its monthly totals are what the callbacks share)
-MEASURES = {"revenue": "Revenue", "units": "Units"}
+MEASURES = {"revenue": N_("Revenue"), "units": N_("Units")}
 COPIES = f"{PATTERN}:selection"  # the name under which workers publish their copy of the global
 
 
@@ -36,10 +37,10 @@ def visitor(user: str) -> dict:
 def owner_label(by: dict | None, viewer: str | None) -> str:
     """Who put a value there, as the person looking at the page would say it."""
     if not by:
-        return "nobody"
+        return N_("nobody")
     if by.get("session") == viewer:
-        return "you" if by.get("user") == YOU else "the other learner (the button)"
-    return "someone in another tab or browser"
+        return N_("you") if by.get("user") == YOU else N_("the other learner (the button)")
+    return N_("someone in another tab or browser")
 
 
 def judge(picked: str | None, kept: dict | None) -> bool:
@@ -76,13 +77,13 @@ def copies_summary(rows: list[dict], live: list[int]) -> str:
     """The line under the table of copies."""
     reported, distinct = [row for row in rows if row["reported"]], distinct_values(rows)
     if len(live) == 1:
-        return "One worker, one copy: every user of this app reads and overwrites the same value."
+        return _("One worker, one copy: every user of this app reads and overwrites the same value.")
     if len(reported) < 2:
-        return "Waiting for more workers to serve this page and report their copy…"
+        return _("Waiting for more workers to serve this page and report their copy…")
     if distinct > 1:
-        return f"{distinct} different values across {len(reported)} workers: which one you get depends on " \
-               "which worker answers."
-    return "Every reporting worker holds the same value right now: pick another fruit and look again."
+        return _("%(distinct)s different values across %(workers)s workers: which one you get depends on which "
+                 "worker answers.", distinct=distinct, workers=len(reported))
+    return _("Every reporting worker holds the same value right now: pick another fruit and look again.")
 
 
 def sales_figure(kept: dict | None, measure: str) -> go.Figure:
@@ -90,11 +91,11 @@ def sales_figure(kept: dict | None, measure: str) -> go.Figure:
     figure = go.Figure()
     if kept:
         sales = kept["sales"]
-        figure.add_bar(x=list(sales["month"]), y=list(sales[measure]), marker_color=FRUITS[kept["fruit"]],
+        figure.add_bar(x=[month(m) for m in sales["month"]], y=list(sales[measure]), marker_color=FRUITS[kept["fruit"]],
                        hovertemplate="%{x}: %{y:,}<extra></extra>")
-        title = f"{kept['fruit']} · {MEASURES[measure].lower()} per month"
+        title = _("%(fruit)s · %(measure)s per month", fruit=_(kept["fruit"]), measure=_(MEASURES[measure]).lower())
     else:
-        figure.add_annotation(text="This worker's copy is empty", showarrow=False, xref="paper", yref="paper",
+        figure.add_annotation(text=_("This worker's copy is empty"), showarrow=False, xref="paper", yref="paper",
                               x=0.5, y=0.5, font={"size": 16, "color": MUTED})
         title = ""
     figure.update_layout(template=TEMPLATE, height=230, margin={"l": 60, "r": 10, "t": 34, "b": 30},
@@ -106,9 +107,10 @@ def sales_figure(kept: dict | None, measure: str) -> go.Figure:
 
 def totals_text(kept: dict | None, measure: str) -> str:
     if not kept:
-        return "Nothing to add up: this worker's copy is empty."
+        return _("Nothing to add up: this worker's copy is empty.")
     sales = kept["sales"]
     values = list(sales[measure])
     best = max(range(len(values)), key=values.__getitem__)
-    return (f"{kept['fruit']}: {MEASURES[measure].lower()} for the year {sum(values):,.0f} · "
-            f"best month {sales['month'][best]} ({values[best]:,.0f})")
+    return _("%(fruit)s: %(measure)s for the year %(total)s · best month %(month)s (%(best)s)",
+             fruit=_(kept["fruit"]), measure=_(MEASURES[measure]).lower(), total=decimal(sum(values)),
+             month=month(sales["month"][best]), best=decimal(values[best]))

@@ -25,8 +25,10 @@ from pathlib import Path
 from babel import Locale, numbers
 from babel.dates import format_timedelta
 from babel.support import Translations
-from flask import Response, has_request_context, redirect, request
-from flask_babel import Babel, get_locale, gettext, ngettext
+from flask import Response, current_app, has_app_context, has_request_context, redirect, request
+from flask_babel import Babel, get_locale
+from flask_babel import gettext as _babel_gettext
+from flask_babel import ngettext as _babel_ngettext
 
 from lab.settings import PROJECT_DIR
 
@@ -37,6 +39,26 @@ TRANSLATIONS = PROJECT_DIR / "translations"
 JS_DOMAIN = "js"
 
 babel = Babel()
+
+
+def _babel_here() -> bool:
+    """Inside an app that has no catalogs (a test's bare Flask app), or outside any app, text stays English."""
+    return has_app_context() and "babel" in current_app.extensions
+
+
+def gettext(text: str, **variables) -> str:
+    if _babel_here():
+        return _babel_gettext(text, **variables)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    if _babel_here():
+        return _babel_ngettext(singular, plural, num, **variables)
+    variables.setdefault("num", num)
+    return (singular if num == 1 else plural) % variables
+
+
 _ = gettext
 __all__ = ["_", "N_", "later", "ngettext", "current", "decimal", "ago", "init_app", "LANGUAGES"]
 
@@ -85,6 +107,23 @@ def localize(text: str, lang: str | None = None) -> str:
 def decimal(value: float, places: int = 0, lang: str | None = None) -> str:
     """`value` with `places` decimals and thousands separators, in the current language."""
     return localize(f"{value:,.{places}f}", lang)
+
+
+def day(value, lang: str | None = None) -> str:
+    """A date as people of the language write it: "Mon 1 Jun 2026", "lun 1 jun 2026"."""
+    from babel.dates import format_date
+
+    return format_date(value, "EEE d MMM y", locale=lang or current())
+
+
+def month(abbreviation: str, lang: str | None = None) -> str:
+    """An English month abbreviation ("Jan") in the language ("ene")."""
+    from babel.dates import get_month_names
+
+    english = list(get_month_names("abbreviated", locale="en").values())
+    if abbreviation not in english:
+        return abbreviation
+    return get_month_names("abbreviated", locale=lang or current())[english.index(abbreviation) + 1]
 
 
 def ago(seconds: float, lang: str | None = None) -> str:

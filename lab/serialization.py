@@ -20,6 +20,8 @@ from typing import Callable
 import pandas as pd
 import pyarrow as pa
 
+from lab.i18n import _, decimal
+
 
 def _arrow_encode(frame: pd.DataFrame) -> bytes:
     table = pa.Table.from_pandas(frame, preserve_index=False)
@@ -101,18 +103,22 @@ def differences(original: pd.DataFrame, restored: pd.DataFrame) -> list[str]:
     """What a round trip changed, one line per column (empty when the frames are identical)."""
     found = []
     if list(original.columns) != list(restored.columns):
-        found.append(f"columns {list(original.columns)} came back as {list(restored.columns)}")
+        found.append(_("columns %(before)s came back as %(after)s", before=list(original.columns),
+                       after=list(restored.columns)))
     if len(original) != len(restored):
-        found.append(f"{len(original):,} rows came back as {len(restored):,}")
+        found.append(_("%(before)s rows came back as %(after)s", before=decimal(len(original)),
+                       after=decimal(len(restored))))
     if found:
         return found
     for column in original.columns:
         before, after = original[column], restored[column]
         if before.dtype != after.dtype:
-            found.append(f"{column}: {before.dtype} came back as {after.dtype}")
+            found.append(_("%(column)s: %(before)s came back as %(after)s", column=column, before=before.dtype,
+                           after=after.dtype))
             continue
         same = (before.to_numpy() == after.to_numpy()) | (before.isna().to_numpy() & after.isna().to_numpy())
         changed = int((~same).sum())
         if changed:
-            found.append(f"{column}: {changed:,} of {len(before):,} values changed")
+            found.append(_("%(column)s: %(changed)s of %(total)s values changed", column=column,
+                           changed=decimal(changed), total=decimal(len(before))))
     return found

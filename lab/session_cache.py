@@ -14,6 +14,7 @@ import pandas as pd
 
 from lab import sessions
 from lab.datasets import session_frame
+from lab.i18n import N_, _, decimal
 from lab.instrument import expensive_step, simulate_work, timed
 from lab.serialization import ARROW, codec_named, timed_call
 from lab.schema import Refused
@@ -32,10 +33,11 @@ JSON_MAX_ROWS = 100_000
 class TooBigForJson(Refused):
     """JSON was asked for more rows than a web worker should spend seconds on."""
 STAND_IN_ROWS = 100
-FORGERIES = {"tampered": "Your id, one character changed", "made-up": "A made-up id",
-             "spliced": "Another session's id, your signature"}
-HOW = {HIT: "read from the server", COMPUTED: "computed (first request)", WAITED: "waited for the other output, then read",
-       DEGRADED: "computed without the store (Redis unreachable)", GAVE_UP: "gave up waiting: computed"}
+FORGERIES = {"tampered": N_("Your id, one character changed"), "made-up": N_("A made-up id"),
+             "spliced": N_("Another session's id, your signature")}
+HOW = {HIT: N_("read from the server"), COMPUTED: N_("computed (first request)"),
+       WAITED: N_("waited for the other output, then read"),
+       DEGRADED: N_("computed without the store (Redis unreachable)"), GAVE_UP: N_("gave up waiting: computed")}
 
 
 def seed_of(session: str) -> int:
@@ -61,8 +63,9 @@ def compute_entry(session: str, rows: int, codec: str, previous: Stored | None, 
 
 def check_json_size(codec: str, rows: int) -> None:
     if codec == "json" and rows > JSON_MAX_ROWS:
-        raise TooBigForJson(f"JSON is offered up to {JSON_MAX_ROWS:,} rows here: at {rows:,} it would hold a web "
-                            "worker for about ten seconds and a gigabyte of memory. Choose Apache Arrow, or fewer rows")
+        raise TooBigForJson(_("JSON is offered up to %(most)s rows here: at %(rows)s it would hold a web worker for "
+                              "about ten seconds and a gigabyte of memory. Choose Apache Arrow, or fewer rows",
+                              most=decimal(JSON_MAX_ROWS), rows=decimal(rows)))
 
 
 def read_session(token, rows: int, codec: str, step: str = "session-data") -> dict:
@@ -97,7 +100,7 @@ def forge(kind: str, token: str) -> str:
 
 def mask(session: str, mine: str | None) -> str:
     """How the inspector names a session: yours in full, others' masked."""
-    return f"you · {session[:6]}…" if session == mine else f"{session[:2]}{'•' * 6}"
+    return _("you · %(id)s…", id=session[:6]) if session == mine else f"{session[:2]}{'•' * 6}"
 
 
 def fill_store(count: int) -> int:
@@ -107,7 +110,7 @@ def fill_store(count: int) -> int:
     created = time.time()
     payload = ARROW.encode(session_frame(STAND_IN_ROWS, 0, dt.datetime.fromtimestamp(created)))
     evicted = 0
-    for _ in range(count):
+    for _stand_in in range(count):
         result = store.put(f"stand-in-{secrets.token_urlsafe(12)}", payload,
                            {"rows": STAND_IN_ROWS, "codec": "arrow", "created": created, "stand_in": True})
         evicted += len(result.evicted)

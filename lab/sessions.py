@@ -26,6 +26,7 @@ import time
 from itsdangerous import TimestampSigner
 from itsdangerous.encoding import base64_decode, base64_encode, bytes_to_int
 
+from lab.i18n import _, decimal
 from lab.schema import Refused
 
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{4,8}\.[A-Za-z0-9_-]{43}")
@@ -53,21 +54,22 @@ def verify(secret: str, token: object, purpose: str = "visit", max_age: float = 
     session_id, issued = _signed(secret, token, purpose)
     age = time.time() - issued
     if age > max_age:
-        raise InvalidSession(f"the session id has expired (issued {age / 3600:,.1f} hours ago): reload the page")
+        raise InvalidSession(_("the session id has expired (issued %(hours)s hours ago): reload the page",
+                               hours=decimal(age / 3600, 1)))
     if age < -CLOCK_SKEW_SECONDS:
-        raise InvalidSession("the session id was issued in the future: check the server clocks")
+        raise InvalidSession(_("the session id was issued in the future: check the server clocks"))
     return session_id
 
 
 def _signed(secret: str, token: object, purpose: str) -> tuple[str, int]:
     if not isinstance(token, str) or not token:
-        raise InvalidSession("no session id was sent")
+        raise InvalidSession(_("no session id was sent"))
     if not _TOKEN.fullmatch(token):
-        raise InvalidSession("the session id is malformed")
+        raise InvalidSession(_("the session id is malformed"))
     session_id, issued, signature = token.split(".")
     signed_text = f"{session_id}.{issued}"
     if not hmac.compare_digest(signature.encode(), _signer(secret, purpose).get_signature(signed_text)):
-        raise InvalidSession("the session id was not issued by this server (forged or tampered)")
+        raise InvalidSession(_("the session id was not issued by this server (forged or tampered)"))
     return session_id, bytes_to_int(base64_decode(issued))
 
 

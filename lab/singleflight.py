@@ -35,6 +35,7 @@ import redis
 from redis.exceptions import LockError
 
 from lab.backend import RedisLink, redis_link
+from lab.i18n import N_
 from lab.settings import Settings
 
 log = logging.getLogger("lab.locks")
@@ -87,7 +88,7 @@ class Locker(Protocol):
 class RedisLocker:
     """A redis-py `Lock` per name, renewed by its holder while it computes."""
 
-    kind = "Redis lock"
+    kind = N_("Redis lock")
 
     def __init__(self, link: RedisLink, ttl: float = LOCK_TTL_SECONDS, prefix: str = LOCK_PREFIX):
         self.link, self.ttl, self.prefix = link, ttl, prefix
@@ -126,7 +127,7 @@ class RedisLocker:
 class FileLocker:
     """`filelock` on a bounded set of lock files in `directory`."""
 
-    kind = "file lock"
+    kind = N_("file lock")
 
     def __init__(self, directory: Path, stripes: int = FILE_STRIPES):
         self.directory, self.stripes = Path(directory), stripes

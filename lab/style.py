@@ -18,21 +18,23 @@ INK = "#1d2433"
 MUTED = "#5b6477"
 ACCENT = "#4f46e5"
 ACCENT_SOFT = "#eef0ff"
-OK = "#16a34a"
-BAD = "#dc2626"
-WARN = "#d97706"
+# Every colour that carries text, or white text on it, passes WCAG AA (4.5:1) on white and on BACKGROUND;
+# tests/unit/test_style.py measures it.
+OK = "#15803d"
+BAD = "#b91c1c"
+WARN = "#b45309"
 BACKGROUND = "#f4f6fb"
 CARD_BORDER = "#e3e7f0"
 PLOT_BACKGROUND = "#fbfcfe"
 GRID = "#e3e7f0"
-GONE = "#9ca3af"  # a worker that is no longer live
+GONE = "#6b7280"  # a worker that is no longer live
 FONT = "system-ui, sans-serif"
 
 # One colour per live worker, in PID order (the worker strip, the timeline, the chips).
-WORKERS = ("#4f46e5", "#0891b2", "#16a34a", "#d97706", "#db2777", "#7c3aed", "#0d9488", "#ea580c",
-           "#2563eb", "#65a30d", "#be123c", "#0369a1")
+WORKERS = ("#4f46e5", "#0e7490", "#15803d", "#b45309", "#be185d", "#7c3aed", "#0f766e", "#c2410c",
+           "#1d4ed8", "#4d7c0f", "#be123c", "#0369a1")
 FRUITS = {"apples": "#dc2626", "oranges": "#ea580c", "figs": "#7c3aed", "pineapples": "#a16207"}
-REGIONS = {"north": "#4f46e5", "south": "#0891b2", "east": "#16a34a", "west": "#d97706"}
+REGIONS = {"north": "#4f46e5", "south": "#0e7490", "east": "#15803d", "west": "#b45309"}
 
 
 def worker_color(pid: int, live: list[int]) -> str:

@@ -8,6 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from lab.datasets import to_unit, weather_for
+from lab.i18n import _, decimal
 from lab.instrument import expensive_step, simulate_work
 from lab.style import TEMPLATE
 
@@ -28,10 +29,11 @@ def weather_figure(weather: pd.DataFrame, unit: str) -> go.Figure:
     figure = go.Figure(go.Scatter(x=weather["hour"], y=temps, mode="lines+markers", line={"width": 3},
                                   hovertemplate="%{x}:00 · %{y:.1f}" + UNITS[unit] + "<extra></extra>"))
     figure.update_layout(template=TEMPLATE, height=260, margin={"l": 50, "r": 10, "t": 10, "b": 40},
-                         xaxis={"title": "hour", "dtick": 3}, yaxis={"title": UNITS[unit]})
+                         xaxis={"title": _("hour"), "dtick": 3}, yaxis={"title": UNITS[unit]})
     return figure
 
 
 def summary(weather: pd.DataFrame, unit: str) -> str:
     temps = to_unit(weather["temp_c"], unit)
-    return f"min {temps.min():.1f}{UNITS[unit]} · mean {temps.mean():.1f}{UNITS[unit]} · max {temps.max():.1f}{UNITS[unit]}"
+    low, mean, high = (decimal(v, 1) + UNITS[unit] for v in (temps.min(), temps.mean(), temps.max()))
+    return _("min %(low)s · mean %(mean)s · max %(high)s", low=low, mean=mean, high=high)

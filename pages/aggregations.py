@@ -20,22 +20,24 @@ from dash import MATCH, ClientsideFunction, Input, Output, State, callback, clie
 
 from components import ids as shell_ids
 from components.code_view import create_code_view
+from components.aggregations_views import self_check_questions
 from components.lesson import explain, lesson_layout, section, toggle, verdict
 from components.meters import MeterPanel
 from components.timeline import Timeline
 from lab.aggregations import (DEFAULT_ROWS, GRAPH_FRUITS, MODE_LABELS, MODES, PATTERN, SIZES, clean_step, drawn,
                               receipt, revenue_figure)
 from lab.datasets import REGIONS
+from lab.i18n import N_, _, decimal, later
 from lab.instrument import MAX_BODY_BYTES, timed
 from lab.sales import COLUMNS, from_records, monthly_revenue_by_region, to_records
 from lab.schema import accepts, list_of, number, one_of, record, records, refusing, text, whole
 from lab.style import REGIONS as REGION_COLORS
 
 dash.register_page(
-    __name__, path="/aggregations", name="Compute aggregations upfront", order=4, lesson=4, nav_label="Aggregate",
-    pattern=PATTERN, title="Compute aggregations upfront",
-    description="Same three figures, fed the whole table, the reference's filtered subsets, or only the numbers "
-                "they draw: the bytes differ by three orders of magnitude.",
+    __name__, path="/aggregations", name=N_("Compute aggregations upfront"), order=4, lesson=4,
+    nav_label=N_("Aggregate"), pattern=PATTERN, title=later("Compute aggregations upfront"),
+    description=N_("Same three figures, fed the whole table, the reference's filtered subsets, or only the numbers "
+                   "they draw: the bytes differ by three orders of magnitude."),
 )
 
 
@@ -66,52 +68,64 @@ accepts({
 def layout(**_kwargs):
     return lesson_layout(
         __name__,
-        question="Send what the graphs draw, not the data they were drawn from.",
-        lead="Three graphs, each of one fruit's revenue per month and region: 48 numbers each. The expensive "
-             "callback can send them the whole table, the reference's filtered subsets, or just those numbers. "
-             "Switch, and compare the figures and the bytes.",
-        cards=[explain("The graphs need little; the data is big",
-                       "A chart of 12 months × 4 regions needs 48 numbers, whether it summarises 5,000 rows or "
-                       "100,000. Sending the rows means every graph callback uploads all of them and adds them up "
-                       "again."),
-               explain("The reference's variant barely helps",
-                       ["It filters a subset per graph upfront, then packs every subset into one store as ",
-                        "JSON text inside JSON. Each graph still receives all the subsets, which together are most "
-                        "of the rows, and the text is escaped again on every trip."]),
-               explain("Aggregate upfront",
-                       ["Let the expensive callback compute what each graph draws, and send only that, one small "
-                        "store per graph. Same figures, a thousandth of the traffic, and the graph callbacks have "
-                        "nothing left to compute."])],
+        question=_("Send what the graphs draw, not the data they were drawn from."),
+        lead=_("Three graphs, each of one fruit's revenue per month and region: 48 numbers each. The expensive "
+               "callback can send them the whole table, the reference's filtered subsets, or just those numbers. "
+               "Switch, and compare the figures and the bytes."),
+        why=_("the bytes a callback moves depend on what you send, not on what the graph shows: send the numbers "
+              "it draws and the table never travels."),
+        cards=[explain(_("The graphs need little; the data is big"),
+                       _("A chart of 12 months × 4 regions needs 48 numbers, whether it summarises 5,000 rows or "
+                         "100,000. Sending the rows means every graph callback uploads all of them and adds them up "
+                         "again.")),
+               explain(_("The reference's variant barely helps"),
+                       _("It filters a subset per graph upfront, then packs every subset into one store as JSON text "
+                         "inside JSON. Each graph still receives all the subsets, which together are most of the "
+                         "rows, and the text is escaped again on every trip.")),
+               explain(_("Aggregate upfront"),
+                       _("Let the expensive callback compute what each graph draws, and send only that, one small "
+                         "store per graph. Same figures, a thousandth of the traffic, and the graph callbacks have "
+                         "nothing left to compute."))],
+        try_steps=[(_("With 100,000 rows, choose “Send the data”, then “Send aggregates”."),
+                    _("the table shows the same figures (✓ identical) for about a thousand times fewer bytes.")),
+                   (_("Choose “Filtered subsets (the reference)”."),
+                    _("it sends more than the data: every graph still receives every subset.")),
+                   (_("Change the number of rows with aggregates chosen."),
+                    _("the bytes barely move: 48 numbers per graph whatever the size."))],
         demo=[
-            html.Div([html.Div([html.Label("What the expensive callback sends"),
-                                toggle(ids.mode, MODE_LABELS, "full", "ag-mode")]),
-                      html.Div([html.Label("Rows in the cleaned table"),
-                                toggle(ids.rows, {n: f"{n:,}" for n in SIZES}, DEFAULT_ROWS, "ag-rows")])],
+            html.Div([html.Div([html.Div(_("What the expensive callback sends"), id=f"{ids.mode}-label",
+                                         className="lab-label"),
+                                html.Div(toggle(ids.mode, {m: _(label) for m, label in MODE_LABELS.items()}, "full",
+                                                "ag-mode"), role="group", **{"aria-labelledby": f"{ids.mode}-label"})]),
+                      html.Div([html.Div(_("Rows in the cleaned table"), id=f"{ids.rows}-label", className="lab-label"),
+                                html.Div(toggle(ids.rows, {n: decimal(n) for n in SIZES}, DEFAULT_ROWS, "ag-rows"),
+                                         role="group", **{"aria-labelledby": f"{ids.rows}-label"})])],
                      className="lab-card lab-controls"),
             html.Div(_graphs(), className="mt-3"),
-            section("What travelled (measured on the wire)"),
+            section(_("What travelled (measured on the wire)")),
             html.Div(html.Div(id=ids.compare), className="lab-card ag-compare"),
             html.Div(_meters(), className="mt-3"),
         ],
         timeline=Timeline(PATTERN),
         code=[create_code_view(send_full, draw_from_rows, send_subsets, draw_from_subsets, send_aggregates,
                                draw_from_aggregates, open=True),
-              html.Div(create_code_view(monthly_revenue_by_region, title="The aggregation every mode computes"),
+              html.Div(create_code_view(monthly_revenue_by_region, title=_("The aggregation every mode computes")),
                        className="mt-2")],
         takeaways=[
-            "If a callback only shows a summary, compute the summary in the expensive callback and send that: the "
-            "bytes depend on what is drawn, not on the size of the data.",
-            "Filtering upfront is not enough when every graph still receives every subset; and JSON text stored "
-            "inside JSON is escaped again on every trip.",
-            "Give each graph its own small store: a callback uploads only the inputs it declares.",
-            "Same figures in every mode: compare the fingerprints in the table above.",
+            _("If a callback only shows a summary, compute the summary in the expensive callback and send that: the "
+              "bytes depend on what is drawn, not on the size of the data."),
+            _("Filtering upfront is not enough when every graph still receives every subset; and JSON text stored "
+              "inside JSON is escaped again on every trip."),
+            _("Give each graph its own small store: a callback uploads only the inputs it declares."),
+            _("Same figures in every mode: compare the fingerprints in the table above."),
         ],
+        check=self_check_questions(),
     )
 
 
 def _graphs():
-    legend = html.Div([html.Span("Regions", className="ag-legend-title")] +
-                      [html.Span([html.Span(className="ag-swatch", style={"background": color}), region],
+    legend = html.Div([html.Span(_("Regions"), className="ag-legend-title")] +
+                      [html.Span([html.Span(className="ag-swatch", style={"background": color}), _(region)],
                                  className="ag-legend-item") for region, color in REGION_COLORS.items()],
                       className="ag-legend")
     graphs = dbc.Row([dbc.Col(html.Div(dcc.Graph(id={"type": ids.graph, "fruit": fruit},
@@ -126,14 +140,14 @@ def _graphs():
 
 def _meters():
     good = {"full": False, "subsets": False, "aggregates": True}
-    hints = {"full": "every row goes down once, and up to each of the three graphs",
-             "subsets": "a subset per graph, but every graph still receives all of them",
-             "aggregates": "each graph receives only the 48 numbers it draws"}
-    return dbc.Row([dbc.Col(html.Div([verdict(good[m], MODE_LABELS[m]),
+    hints = {"full": _("every row goes down once, and up to each of the three graphs"),
+             "subsets": _("a subset per graph, but every graph still receives all of them"),
+             "aggregates": _("each graph receives only the 48 numbers it draws")}
+    return dbc.Row([dbc.Col(html.Div([verdict(good[m], _(MODE_LABELS[m])),
                                       html.Div(hints[m], className="lab-figure-note px-1"),
                                       MeterPanel(PATTERN, scope=f"{PATTERN}-{m}", steps=[m],
-                                                 title=f"Meters: {MODE_LABELS[m].lower()}",
-                                                 step_label="Clean step ran")], className="lab-side"), lg=4)
+                                                 title=_("Meters: %(mode)s", mode=_(MODE_LABELS[m]).lower()),
+                                                 step_label=_("Clean step ran"))], className="lab-side"), lg=4)
                     for m in MODES], className="g-3")
 
 

@@ -234,6 +234,7 @@ def _controls():
 
 def _progress():
     return html.Div([
+        html.Label(_("Progress of the comparison"), htmlFor=ids.bar, className="lab-label"),
         dbc.Progress(id=ids.bar, value=0, label="", striped=True, className="cmp-bar"),
         html.Div(id=ids.now, className="cmp-now"),
         html.Div(id=ids.message),

@@ -19,23 +19,24 @@ from dash.exceptions import PreventUpdate
 
 from components import ids as shell_ids
 from components.code_view import create_code_view
-from components.dcc_store_views import clean_note, totals_table
+from components.dcc_store_views import clean_note, self_check_questions, totals_table
 from components.lesson import explain, lesson_layout, toggle
 from components.meters import MeterPanel
 from components.timeline import Timeline
 from lab.datasets import FRUITS
 from lab.dcc_store import (DEFAULT_ROWS, PATTERN, SIZES, STORAGES, STORE_ID_PREFIX, already_held, clean,
                            revenue_figure, room_in, stored_sales, where_to_keep)
+from lab.i18n import N_, _, decimal, later
 from lab.instrument import timed
 from lab.sales import ALL, COLUMNS, to_records
 from lab.schema import accepts, nullable, one_of, record, records, refusing, whole
 from lab.sizes import json_size
 
 dash.register_page(
-    __name__, path="/dcc-store", name="Data in the browser: dcc.Store", order=3, lesson=3, nav_label="dcc.Store",
-    pattern=PATTERN, title="Sharing data between callbacks with dcc.Store",
-    description="The expensive step runs once and its JSON goes to the browser; every callback that reads "
-                "the store sends all of it back up. Measured, with the storage quota.",
+    __name__, path="/dcc-store", name=N_("Data in the browser: dcc.Store"), order=3, lesson=3, nav_label="dcc.Store",
+    pattern=PATTERN, title=later("Sharing data between callbacks with dcc.Store"),
+    description=N_("The expensive step runs once and its JSON goes to the browser; every callback that reads "
+                   "the store sends all of it back up. Measured, with the storage quota."),
 )
 
 
@@ -74,49 +75,57 @@ accepts({
 
 
 STORAGE_MEANING = {
-    "memory": ["The default. The data lives in the page's JavaScript memory: a reload, or leaving the page, "
-               "empties it and the clean step runs again."],
-    "session": ["Kept in ", html.Code("window.sessionStorage"), ": it survives a reload of this tab, but every tab "
-                "has its own, and it goes when the tab closes. Reload with session chosen: the clean step does "
-                "not run again."],
-    "local": ["Kept in ", html.Code("window.localStorage"), ": it survives reloads and browser restarts, and "
-              "every tab of this site shares it. Open the page in a new tab: no clean step."],
+    "memory": N_("The default. The data lives in the page's JavaScript memory: a reload, or leaving the page, "
+                 "empties it and the clean step runs again."),
+    "session": N_("Kept in window.sessionStorage: it survives a reload of this tab, but every tab has its own, and "
+                  "it goes when the tab closes. Reload with session chosen: the clean step does not run again."),
+    "local": N_("Kept in window.localStorage: it survives reloads and browser restarts, and every tab of this site "
+                "shares it. Open the page in a new tab: no clean step."),
 }
 
 
 def layout(**_kwargs):
     return lesson_layout(
         __name__,
-        question="Keep the expensive result in the browser. Then count what travels.",
-        lead=["A clean callback runs a slow step once per choice and returns the cleaned table into a ",
-              html.Code("dcc.Store"), ". A graph callback and a table callback read the store. Change the data "
-              "size and watch the bytes."],
-        cards=[explain("Computed once, kept by the browser",
-                       ["The clean callback's output is the store's ", html.Code("data"), ": JSON. Other callbacks "
-                        "take the store as an Input and rebuild the table from it, so the slow step never runs twice "
-                        "for the same choice. The server keeps nothing: any worker can answer, and each user has "
-                        "their own store."]),
-               explain("The price: it travels, both ways",
-                       ["A callback's inputs travel in its request. So the JSON comes down once, compressed, and "
-                        "then goes up again, uncompressed, with every callback that reads the store: two readers, "
-                        "two uploads. Bytes grow with the data."])],
+        question=_("Keep the expensive result in the browser. Then count what travels."),
+        lead=_("A clean callback runs a slow step once per choice and returns the cleaned table into a dcc.Store. A "
+               "graph callback and a table callback read the store. Change the data size and watch the bytes."),
+        why=_("a callback's inputs travel in its request: a dcc.Store that callbacks read goes up to the server "
+              "again with every one of them."),
+        cards=[explain(_("Computed once, kept by the browser"),
+                       _("The clean callback's output is the store's data: JSON. Other callbacks take the store as an "
+                         "Input and rebuild the table from it, so the slow step never runs twice for the same "
+                         "choice. The server keeps nothing: any worker can answer, and each user has their own "
+                         "store.")),
+               explain(_("The price: it travels, both ways"),
+                       _("A callback's inputs travel in its request. So the JSON comes down once, compressed, and "
+                         "then goes up again, uncompressed, with every callback that reads the store: two readers, "
+                         "two uploads. Bytes grow with the data."))],
+        try_steps=[(_("Choose 50,000 rows."),
+                    _("“Sent down” on the clean meter is compressed; “Sent up” on the readers' meter is the whole "
+                      "JSON, twice.")),
+                   (_("Choose session storage, then reload the page."),
+                    _("“Not cleaned again”: the browser kept the data; the clean step ran 0 more times, but the "
+                      "readers still upload it.")),
+                   (_("Choose local storage with 100,000 rows."),
+                    _("the page measures your browser's quota and keeps an oversized store in memory, saying why."))],
         demo=[
             _controls(),
             html.Div(id=ids.note, className="ds-notes"),
-            html.Div([html.Div("Where the bytes went for your last choice (measured on the wire)",
+            html.Div([html.Div(_("Where the bytes went for your last choice (measured on the wire)"),
                                className="lab-meters-title"), html.Div(id=ids.journey)],
                      className="lab-card ds-journey mt-3"),
             dbc.Row([
-                dbc.Col(MeterPanel(PATTERN, scope=f"{PATTERN}-clean", steps=["clean"], step_label="Clean step ran",
-                                   title="Meters: the clean callback (writes the store)"), lg=6),
-                dbc.Col(MeterPanel(PATTERN, scope=f"{PATTERN}-read", steps=[], step_label="Clean steps in readers",
-                                   title="Meters: graph + table callbacks (read the store)"), lg=6),
+                dbc.Col(MeterPanel(PATTERN, scope=f"{PATTERN}-clean", steps=["clean"], step_label=_("Clean step ran"),
+                                   title=_("Meters: the clean callback (writes the store)")), lg=6),
+                dbc.Col(MeterPanel(PATTERN, scope=f"{PATTERN}-read", steps=[], step_label=_("Clean steps in readers"),
+                                   title=_("Meters: graph + table callbacks (read the store)")), lg=6),
             ], className="g-3 mt-0"),
             dbc.Row([
                 dbc.Col(html.Div([dcc.Graph(id=ids.graph, config={"displayModeBar": False}),
                                   html.Div(id=ids.graph_note, className="lab-figure-note px-2 pb-2")],
                                  className="lab-graph"), lg=8),
-                dbc.Col(html.Div([html.Div("Totals by region (the table callback)", className="lab-meters-title"),
+                dbc.Col(html.Div([html.Div(_("Totals by region (the table callback)"), className="lab-meters-title"),
                                   html.Div(id=ids.table)], className="lab-card"), lg=4),
             ], className="g-3 mt-0"),
             html.Div([dcc.Store(id=ids.quota), dcc.Store(id=ids.receipt), dcc.Store(id=ids.pending)]
@@ -124,43 +133,45 @@ def layout(**_kwargs):
                      + [dcc.Store(id=ids.held[s], storage_type=s) for s in STORAGES]),
         ],
         timeline=Timeline(PATTERN),
-        sections=[("Memory, session or local?", _storage_types())],
+        sections=[(_("Memory, session or local?"), _storage_types())],
         code=create_code_view(clean_into_store, draw_graph, draw_table, clean, stored_sales, open=True),
         takeaways=[
-            "dcc.Store shares an expensive result between callbacks without recomputing it and without server "
-            "memory: each user's data stays in their browser, and any worker can answer.",
-            "Its JSON comes down once (compressed) and goes up again, uncompressed, with every callback that reads "
-            "it. The bytes grow with the data and with the number of readers.",
-            "memory, session and local change how long the data lives, not how far it travels. Session and local "
-            "also have a per-site quota of a few megabytes.",
-            "Past a megabyte or so, send less: compute what the graphs draw upfront (lesson 4), or keep the data on "
-            "the server (lessons 5 and 6).",
+            _("dcc.Store shares an expensive result between callbacks without recomputing it and without server "
+              "memory: each user's data stays in their browser, and any worker can answer."),
+            _("Its JSON comes down once (compressed) and goes up again, uncompressed, with every callback that "
+              "reads it. The bytes grow with the data and with the number of readers."),
+            _("memory, session and local change how long the data lives, not how far it travels. Session and local "
+              "also have a per-site quota of a few megabytes."),
+            _("Past a megabyte or so, send less: compute what the graphs draw upfront (lesson 4), or keep the data "
+              "on the server (lessons 5 and 6)."),
         ],
+        check=self_check_questions(),
     )
 
 
 def _controls():
-    choices = [("Category", ids.fruit, {ALL: "all fruits", **{f: f for f in FRUITS}}, ALL),
-               ("Data size (rows of sales to clean)", ids.rows, {n: f"{n:,}" for n in SIZES}, DEFAULT_ROWS),
-               ("Storage type of the dcc.Store", ids.storage, {s: s for s in STORAGES}, "memory")]
-    return html.Div([html.Div([html.Label(label), toggle(id_, options, value, "ds-choice", persistence=True,
-                                                         persistence_type="local")])
+    choices = [(_("Category"), ids.fruit, {ALL: _("all fruits"), **{f: _(f) for f in FRUITS}}, ALL),
+               (_("Data size (rows of sales to clean)"), ids.rows, {n: decimal(n) for n in SIZES}, DEFAULT_ROWS),
+               (_("Storage type of the dcc.Store"), ids.storage, {s: s for s in STORAGES}, "memory")]
+    return html.Div([html.Div([html.Div(label, id=f"{id_}-label", className="lab-label"),
+                               html.Div(toggle(id_, options, value, "ds-choice", persistence=True,
+                                               persistence_type="local"), role="group",
+                                        **{"aria-labelledby": f"{id_}-label"})])
                      for label, id_, options, value in choices], className="lab-card lab-controls")
 
 
 def _storage_types():
     return html.Div([
-        dbc.Row([dbc.Col(html.Div([html.H3(kind), html.P(STORAGE_MEANING[kind])], className="ds-meaning"), md=4)
+        dbc.Row([dbc.Col(html.Div([html.H3(kind), html.P(_(STORAGE_MEANING[kind]))], className="ds-meaning"), md=4)
                  for kind in STORAGES], className="g-3"),
         html.Div(id=ids.tanks, className="ds-tanks"),
-        html.P(["Whatever the type, the store still travels: it goes up with every callback that reads it. Session "
-                "and local storage also have a quota per site, measured above in your browser. Past it, we measured "
-                "what Chromium does with a ", html.Code("dcc.Store"), ": ", html.Code("setItem"), " throws ",
-                html.Code("QuotaExceededError"), " (in the console) and the write is lost. The page still shows the "
-                "new data, which Dash keeps in memory, but the browser's storage keeps the old value, so a reload "
-                "finds old data; and the rest of the visit turns erratic (we saw the store stop saving, and a "
-                "control jump back to its previous value). This page checks the size first and keeps an oversized "
-                "store in memory instead."], className="lab-muted mb-0 mt-3"),
+        html.P(_("Whatever the type, the store still travels: it goes up with every callback that reads it. Session "
+                 "and local storage also have a quota per site, measured above in your browser. Past it, we measured "
+                 "what Chromium does with a dcc.Store: setItem throws QuotaExceededError (in the console) and the "
+                 "write is lost. The page still shows the new data, which Dash keeps in memory, but the browser's "
+                 "storage keeps the old value, so a reload finds old data; and the rest of the visit turns erratic "
+                 "(we saw the store stop saving, and a control jump back to its previous value). This page checks "
+                 "the size first and keeps an oversized store in memory instead."), className="lab-muted mb-0 mt-3"),
     ], className="lab-card")
 
 
@@ -216,7 +227,7 @@ def draw_graph(memory, session, local):
         raise PreventUpdate
     with refusing(ValueError, TypeError, what="the stored table"):  # its shape was checked, not its dates
         figure = revenue_figure(sales)
-    return figure, f"Weekly revenue drawn from {len(sales):,} rows sent up by your browser."
+    return figure, _("Weekly revenue drawn from %(rows)s rows sent up by your browser.", rows=decimal(len(sales)))
 
 
 @callback(

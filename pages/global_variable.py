@@ -14,21 +14,21 @@ import os
 import time
 
 import dash
-import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import MATCH, ClientsideFunction, Input, Output, State, callback, clientside_callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from components import ids as shell_ids
 from components.chips import fruit_chip, worker_chip
-from components.global_variable_views import copies_view, got_line
+from components.global_variable_views import controls, copies_view, experiments, got_line, self_check_questions
 from components.code_view import create_code_view
-from components.lesson import explain, lesson_layout, side_by_side, toggle
+from components.lesson import explain, lesson_layout, side_by_side
 from components.meters import MeterPanel
 from components.timeline import Timeline
 from lab.datasets import FRUITS
 from lab.global_variable import (COPIES, MEASURES, OTHER, PATTERN, YOU, copy_rows, held, load_sales, sales_figure,
                                  totals_text, visitor)
+from lab.i18n import N_, _, later
 from lab.instrument import current_session
 from lab.sales import MONTHS
 from lab.schema import accepts, anything, clicks, list_of, nullable, number, one_of, record, whole
@@ -37,10 +37,10 @@ from lab.worker_copies import copies_for
 from lab.workers import server_info
 
 dash.register_page(
-    __name__, path="/global-variable", name="The global-variable trap", order=2, lesson=2, nav_label="Globals",
-    pattern=PATTERN, title="Why global variables break a Dash app",
-    description="A module-level variable is one copy per worker, shared by every user it serves: another "
-                "user's choice leaks into your view, and answers jump between copies. A dcc.Store doesn't.",
+    __name__, path="/global-variable", name=N_("The global-variable trap"), order=2, lesson=2,
+    nav_label=N_("Globals"), pattern=PATTERN, title=later("Why global variables break a Dash app"),
+    description=N_("A module-level variable is one copy per worker, shared by every user it serves: another "
+                   "user's choice leaks into your view, and answers jump between copies. A dcc.Store doesn't."),
 )
 
 
@@ -87,104 +87,70 @@ accepts({
 def layout(**_kwargs):
     return lesson_layout(
         __name__,
-        question="A global variable works on your laptop. Then two people use it.",
-        lead=["A load callback keeps a fruit's sales for two reader callbacks, a chart and the totals. On the left "
-              "it keeps them in a module-level variable; on the right, in a ", html.Code("dcc.Store"), ". Pick, "
-              "act as another learner, and compare what each side shows with what you picked."],
-        cards=[explain("Each process has its own memory",
-                       ["gunicorn runs your app as several worker processes. A module-level variable exists once "
-                        "per process: when a callback reassigns it, only the copy inside the worker that ran the "
-                        "callback changes. And every user served by that worker shares that copy."]),
-               explain("Any worker may serve any request",
-                       ["Dash is stateless: there is no link between a user and a worker. Your load can run on one "
-                        "worker and your chart on another, whose copy you never wrote. Data that callbacks share "
-                        "must live where every worker can reach it: in the browser (", html.Code("dcc.Store"),
-                        ") or in a shared server store keyed by user."])],
-        try_title="Try both: one worker, then several",
-        demo=[_experiments(), html.Div(_controls(), className="mt-3"),
-              html.Div(side_by_side(_side("bad", "Meters: global variable"), _side("good", "Meters: dcc.Store per user"),
-                                    "A module-level variable: one copy per worker, shared by all its users",
-                                    "A dcc.Store per user: your data travels with your requests"), className="mt-3"),
+        question=_("A global variable works on your laptop. Then two people use it."),
+        lead=_("A load callback keeps a fruit's sales for two reader callbacks, a chart and the totals. On the left "
+               "it keeps them in a module-level variable; on the right, in a dcc.Store. Pick, act as another "
+               "learner, and compare what each side shows with what you picked."),
+        why=_("a module-level variable lives in one process's memory: each gunicorn worker has its own copy, "
+              "shared by every user that worker serves."),
+        cards=[explain(_("Each process has its own memory"),
+                       _("gunicorn runs your app as several worker processes. A module-level variable exists once "
+                         "per process: when a callback reassigns it, only the copy inside the worker that ran the "
+                         "callback changes. And every user served by that worker shares that copy.")),
+               explain(_("Any worker may serve any request"),
+                       _("Dash is stateless: there is no link between a user and a worker. Your load can run on one "
+                         "worker and your chart on another, whose copy you never wrote. Data that callbacks share "
+                         "must live where every worker can reach it: in the browser (dcc.Store) or in a shared "
+                         "server store keyed by user."))],
+        try_title=_("Try both: one worker, then several"),
+        try_steps=[(_("With 1 worker live, pick a fruit as the other learner, then switch your Revenue / Units."),
+                    _("the global side draws their fruit, marked ✗; the dcc.Store side keeps yours, ✓.")),
+                   (_("Press + until 4 workers are live and switch Revenue / Units a few times."),
+                    _("the worker chips change from reader to reader, and so does what the global side draws.")),
+                   (_("Look at the table of every worker's copy."),
+                    _("several different values, or empty copies: one global, many copies."))],
+        demo=[experiments(ids), html.Div(controls(ids), className="mt-3"),
+              html.Div(side_by_side(_side("bad", _("Meters: global variable")),
+                                    _side("good", _("Meters: dcc.Store per user")),
+                                    _("A module-level variable: one copy per worker, shared by all its users"),
+                                    _("A dcc.Store per user: your data travels with your requests")), className="mt-3"),
               dcc.Store(id={"type": ids.good_store, "user": YOU})],
         timeline=Timeline(PATTERN, scope=f"{PATTERN}-demo"),
-        sections=[("Every worker's own copy of the global", html.Div([
-            html.P(["Each worker publishes what its copy of ", html.Code("selection"), " holds whenever it serves "
-                    "this page (through the lab's shared store, which is how a page can see inside other processes "
-                    "at all). A worker that has not served this page yet has not reported."], className="lab-muted"),
+        sections=[(_("Every worker's own copy of the global"), html.Div([
+            html.P(_("Each worker publishes what its copy of selection holds whenever it serves this page (through "
+                     "the lab's shared store, which is how a page can see inside other processes at all). A worker "
+                     "that has not served this page yet has not reported."), className="lab-muted"),
             html.Div(id=ids.copies_table),
             dcc.Interval(id=ids.copies_tick, interval=COPIES_REFRESH_MS),
         ], className="lab-card"))],
         code=create_code_view(bad_load, bad_chart, good_load, good_chart, load_sales, open=True),
         takeaways=[
-            "A module-level variable lives in one worker process. Reassigning it changes that worker's copy only, "
-            "and every user served by that worker sees the change.",
-            "With one worker, users overwrite each other's data. With several, each request reads whatever copy its "
-            "worker happens to hold, including an empty one.",
-            ["Keep per-user data with the user: return it into a ", html.Code("dcc.Store"), " and read it as an "
-             "Input or State (lesson 3 measures what that costs), or keep it in a shared server store keyed by "
-             "session (lessons 5 and 6)."],
-            "Module-level data is safe only when nobody writes it after start-up: read-only lookup tables, "
-            "constants, configuration.",
+            _("A module-level variable lives in one worker process. Reassigning it changes that worker's copy only, "
+              "and every user served by that worker sees the change."),
+            _("With one worker, users overwrite each other's data. With several, each request reads whatever copy "
+              "its worker happens to hold, including an empty one."),
+            _("Keep per-user data with the user: return it into a dcc.Store and read it as an Input or State "
+              "(lesson 3 measures what that costs), or keep it in a shared server store keyed by session "
+              "(lessons 5 and 6)."),
+            _("Module-level data is safe only when nobody writes it after start-up: read-only lookup tables, "
+              "constants, configuration."),
         ],
+        check=self_check_questions(),
     )
-
-
-def _experiments():
-    steps_one = [["Press ", html.Strong("−"), " in the strip under the navbar until 1 worker is live (on a shared "
-                  "lab, the instructor does it)."], "As the other learner, pick a different fruit.",
-                 "Now switch your own Revenue / Units: the global side draws their fruit."]
-    steps_many = [["Press ", html.Strong("+"), " until 4 workers are live."],
-                  "Switch Revenue / Units a few times, or pick again.",
-                  "Watch which worker answers each reader: its copy, not yours, decides what you see. Some copies "
-                  "are empty."]
-    return html.Div([
-        html.Div([html.Span("Workers", className="gv-workers-label"), html.Span(id=ids.copies_workers)],
-                 className="gv-workers"),
-        dbc.Row([dbc.Col(html.Div([html.H3(title), html.Ol([html.Li(step) for step in steps])], id=id_,
-                                  className="lab-card gv-experiment"), md=6)
-                 for id_, title, steps in [
-                     (ids.experiment_one, "With 1 worker: another user's choice leaks into yours", steps_one),
-                     (ids.experiment_many, "With several workers: answers jump between copies", steps_many)]],
-                className="g-3"),
-    ], className="gv-experiments")
-
-
-def _controls():
-    fruits = {fruit: fruit for fruit in FRUITS}
-    you = html.Div([
-        html.Div("You", className="gv-user-title"),
-        html.Label("Pick a fruit (a slow load: both versions run it)"),
-        toggle({"type": ids.pick, "user": YOU}, fruits, FRUITS[0], "gv-picker"),
-        html.Label("Then show", className="mt-2"),
-        toggle(ids.measure, MEASURES, "revenue"),
-        html.Div("Switching what to show only re-runs the readers: they read what the load kept.",
-                 className="lab-figure-note mt-1"),
-    ], className="lab-card gv-user")
-    other = html.Div([
-        html.Div("Act as another learner", className="gv-user-title gv-user-other"),
-        html.Label("They pick a fruit in their own browser (the same callbacks, another user)"),
-        toggle({"type": ids.pick, "user": OTHER}, fruits, None, "gv-picker"),
-        html.Div([html.Div([html.Span(mark, className=f"gv-mark gv-mark-{kind}"),
-                            html.Span(f"{what}: they have not picked yet.", id={"type": loaded, "user": OTHER})],
-                           className="gv-loaded")
-                  for mark, kind, what, loaded in [("✗", "bad", "Global variable", ids.bad_loaded),
-                                                   ("✓", "good", "dcc.Store", ids.good_loaded)]], className="mt-2"),
-        dcc.Store(id={"type": ids.good_store, "user": OTHER}),
-    ], className="lab-card gv-user")
-    return dbc.Row([dbc.Col(you, lg=6), dbc.Col(other, lg=6)], className="g-3")
 
 
 def _side(side: str, title: str):
     bad = side == "bad"
     return [
-        MeterPanel(PATTERN, scope=f"{PATTERN}-demo-{side}", steps=[f"{side}-load"], title=title, step_label="Loads ran"),
+        MeterPanel(PATTERN, scope=f"{PATTERN}-demo-{side}", steps=[f"{side}-load"], title=title,
+                   step_label=_("Loads ran")),
         html.Div([
-            html.Div([html.Span("Your last load", className="gv-got-label"),
-                      html.Span("loading…", id={"type": ids.bad_loaded if bad else ids.good_loaded, "user": YOU})],
+            html.Div([html.Span(_("Your last load"), className="gv-got-label"),
+                      html.Span(_("loading…"), id={"type": ids.bad_loaded if bad else ids.good_loaded, "user": YOU})],
                      className="gv-loaded gv-loaded-you"),
-            html.Div([html.Span("You picked", className="gv-got-label"),
+            html.Div([html.Span(_("You picked"), className="gv-got-label"),
                       html.Span(id=ids.picked_bad if bad else ids.picked_good),
-                      html.Span("what you expect every reader to show", className="gv-got-where")],
+                      html.Span(_("what you expect every reader to show"), className="gv-got-where")],
                      className="gv-got gv-got-expected"),
             html.Div(id=ids.bad_chart_got if bad else ids.good_chart_got, className="gv-got-slot"),
             html.Div(id=ids.bad_totals_got if bad else ids.good_totals_got, className="gv-got-slot"),
@@ -215,7 +181,7 @@ def bad_load(fruit, picker):
         raise PreventUpdate  # the other learner has not picked yet
     selection = {"fruit": fruit, "sales": load_sales(fruit, "bad"), "by": visitor(picker["user"])}
     publish_copy()
-    return [fruit_chip(fruit), " went into worker ", worker_chip(os.getpid()), "'s global variable"]
+    return [fruit_chip(fruit), " ", _("went into the global variable of worker"), " ", worker_chip(os.getpid())]
 
 
 @callback(
@@ -228,7 +194,7 @@ def bad_load(fruit, picker):
 def bad_chart(_loaded, measure, picked):
     kept = selection  # whatever this worker's copy holds right now
     publish_copy()
-    return got_line("Chart", picked, kept, "global"), sales_figure(kept, measure)
+    return got_line(N_("Chart"), picked, kept, "global"), sales_figure(kept, measure)
 
 
 @callback(
@@ -241,7 +207,7 @@ def bad_chart(_loaded, measure, picked):
 def bad_totals(_loaded, measure, picked):
     kept = selection
     publish_copy()
-    return got_line("Totals", picked, kept, "global"), totals_text(kept, measure)
+    return got_line(N_("Totals"), picked, kept, "global"), totals_text(kept, measure)
 
 
 # -- ✓ the fix: each user's data stays with that user, in a dcc.Store ------------------------------
@@ -257,8 +223,9 @@ def good_load(fruit, picker):
     if fruit is None:
         raise PreventUpdate
     kept = {"fruit": fruit, "sales": load_sales(fruit, "good").to_dict("list")}
-    whose = "your" if picker["user"] == YOU else "their"
-    return kept, [fruit_chip(fruit), f" went into {whose} own dcc.Store, in {whose} browser"]
+    where = (_("went into your own dcc.Store, in your browser") if picker["user"] == YOU
+             else _("went into their own dcc.Store, in their browser"))
+    return kept, [fruit_chip(fruit), " ", where]
 
 
 @callback(
@@ -272,7 +239,7 @@ def good_chart(kept, measure, picked):
     if kept is None:
         raise PreventUpdate
     kept = {**kept, "sales": pd.DataFrame(kept["sales"])}  # sent by your browser with this request
-    return got_line("Chart", picked, kept, "store"), sales_figure(kept, measure)
+    return got_line(N_("Chart"), picked, kept, "store"), sales_figure(kept, measure)
 
 
 @callback(
@@ -286,7 +253,7 @@ def good_totals(kept, measure, picked):
     if kept is None:
         raise PreventUpdate
     kept = {**kept, "sales": pd.DataFrame(kept["sales"])}
-    return got_line("Totals", picked, kept, "store"), totals_text(kept, measure)
+    return got_line(N_("Totals"), picked, kept, "store"), totals_text(kept, measure)
 
 
 # -- every worker's own copy (its refresh is not part of either demo: no meter counts it) ---------

@@ -132,12 +132,12 @@ PLACES = [
 
 def _places():
     cards = []
-    for number, title, how, text, good, bad in PLACES:
+    for number, title, how, body, good, bad in PLACES:
         cards.append(dbc.Col(html.Div([
             html.Div(_("Place %(number)s", number=number), className="lab-kicker"),
             html.H3(_(title)),
             html.Div(html.Code(how), className="mb-2"),
-            html.P(_(text)),
+            html.P(_(body)),
             html.Div([*[html.Span(["✓ ", _(g)], className="lab-tag lab-tag-good") for g in good],
                       *[html.Span(["✗ ", _(b)], className="lab-tag lab-tag-bad") for b in bad]]),
         ], className="lab-card"), md=4))

@@ -41,8 +41,7 @@ def test_cach002_revisiting_a_sensor_is_a_cache_hit(page, server):
     """Another sensor computes; coming back to the first, or reloading, is a cache hit."""
     page.goto(server.url + "/cache-signal")
     page.wait_for_selector("#cache-signal-live-status .cache-signal-status-hit:has-text('Sensor A')")
-    page.click("#cache-signal-value")
-    page.click("text=Sensor B")
+    page.select_option("#cache-signal-value", "B")
     page.wait_for_selector("#cache-signal-live-status .cache-signal-status-computed:has-text('Sensor B')")
     wait_for_graphs(page)
     page.reload()

@@ -38,7 +38,7 @@ def test_glob001_one_worker_another_learners_pick_leaks_into_the_global_side(pag
 
     other = page.locator(".gv-user").nth(1)
     other.locator("label:has-text('figs')").click()
-    other.locator(".gv-loaded:has-text('figs went into worker')").wait_for(timeout=15_000)
+    other.locator(".gv-loaded:has-text('figs went into the global variable of worker')").wait_for(timeout=15_000)
     other.locator(".gv-loaded:has-text('figs went into their own dcc.Store')").wait_for(timeout=15_000)
     page.click("label:has-text('Units')")
     page.wait_for_selector(f"#{BAD}-chart-got .gv-got[data-fruit='figs']", timeout=15_000)

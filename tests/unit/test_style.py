@@ -46,3 +46,32 @@ def test_lesson_figures_use_the_registered_template(module, build):
     import importlib
     figure = build(importlib.import_module(f"lab.{module}"))
     assert figure.layout.template == pio.templates[style.TEMPLATE]
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two #rrggbb colours."""
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_contrast_is_measured_as_wcag_defines_it():
+    assert round(contrast("#000000", "#ffffff"), 1) == 21.0
+    assert round(contrast("#777777", "#ffffff"), 2) == 4.48  # the classic just-failing grey
+
+
+@pytest.mark.parametrize("name, colour", [("ink", style.INK), ("muted", style.MUTED), ("accent", style.ACCENT),
+                                          ("ok", style.OK), ("bad", style.BAD), ("warn", style.WARN)])
+def test_text_colours_pass_wcag_aa_on_the_lab_backgrounds(name, colour):
+    for background in ("#ffffff", style.BACKGROUND):
+        assert contrast(colour, background) >= 4.5, (name, colour, background)
+
+
+@pytest.mark.parametrize("colour", [*style.WORKERS, style.GONE, style.OK, style.BAD, style.WARN, style.ACCENT])
+def test_white_text_on_chips_and_marks_passes_wcag_aa(colour):
+    assert contrast("#ffffff", colour) >= 4.5, colour

@@ -61,3 +61,12 @@ def test_the_compiled_catalogs_match_their_sources(lang, domain):
         compiled = {key(m.id): key(m.string) for m in read_mo(f) if m.id}
     sources = {key(m.id): key(m.string) for m in catalog(lang, domain) if m.id and m.string}
     assert compiled == sources, "run `make translations` to compile the catalogs"
+
+
+def test_the_datasets_names_are_marked_for_the_catalog():
+    """The views translate fruits and regions by name (`_(fruit)`): each must be in the catalog."""
+    from components.chips import DATA_NAMES
+    from lab.datasets import FRUITS, REGIONS
+    assert set(FRUITS) | set(REGIONS) <= set(DATA_NAMES)
+    names = {m.id for m in catalog("es", "messages") if m.id and m.string}
+    assert set(DATA_NAMES) <= names
