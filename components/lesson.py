@@ -34,7 +34,7 @@ def lesson_layout(module: str, *, question: str, lead, why, cards: Sequence, try
         why_line(why),
         dbc.Row([dbc.Col(card, md=6 if width < 12 else 12, lg=width) for card in cards], className="g-3"),
         section(try_title or _("Try it")),
-        try_this(list(try_steps)),
+        html.Div(try_this(list(try_steps)), id=f"{page['pattern']}-try"),
         *demo,
         html.Div(timeline, className="mt-3"),
     ]

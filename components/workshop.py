@@ -8,6 +8,7 @@ at once, with no request. Its ids start with `lab-`, like the instruments': noth
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
 import dash_bootstrap_components as dbc
@@ -63,6 +64,9 @@ def self_check(page: str, questions: list[Question]) -> html.Div:
     """A self-check: each question's answers as radio buttons; choosing one explains it."""
     blocks = []
     for number, question in enumerate(questions, 1):
+        # The right answer is written first in the code; shown in an order that is stable (the same
+        # on every worker and reload) but not "always the first".
+        question = Question(question.text, tuple(sorted(question.answers, key=lambda a: zlib.crc32(a.text.encode()))))
         label_id = f"lab-check-{page}-{number}-label"
         blocks.append(html.Div([
             html.Div([html.Span(f"{number}. ", className="lab-check-number"), question.text], id=label_id,

@@ -199,15 +199,25 @@ clientside_callback(
 )
 
 
-def _lesson_path(number: int) -> str:
-    return next((p["relative_path"] for p in lesson_pages() if p["lesson"] == number), "/")
+def _lesson(number: int) -> dict:
+    return next(p for p in lesson_pages() if p["lesson"] == number)
 
 
 def _guide():
+    """Each question leads to its lesson, and straight to the lesson's "Try this" and self-check
+    (a full page load: the browser scrolls to the anchor once the lesson has rendered)."""
+    def links(number):
+        page = _lesson(number)
+        return html.Div([dcc.Link(_("Lesson %(number)s", number=number), href=page["relative_path"],
+                                  className="lab-guide-lesson"),
+                         html.A(_("Try this"), href=f"{page['relative_path']}#{page['pattern']}-try",
+                                className="lab-guide-more"),
+                         html.A(_("Check yourself"), href=f"{page['relative_path']}#{page['pattern']}-check",
+                                className="lab-guide-more")], className="lab-guide-links")
+
     return html.Div(
         [html.Div([html.Div(_(question), className="lab-guide-q"), html.Div(_(answer), className="lab-guide-a"),
-                   dcc.Link(_("Lesson %(number)s", number=lesson), href=_lesson_path(lesson),
-                            className="lab-guide-lesson")], className="lab-guide-row")
+                   links(lesson)], className="lab-guide-row")
          for question, answer, lesson in GUIDE],
         className="lab-card lab-guide",
     )

@@ -96,3 +96,16 @@ test("aggregations: the comparison adds up each round's bytes and checks the fig
   assert.match(shown, /5\.20 KB with aggregates/);
   assert.match(shown, /1,924×/);
 });
+
+test("self-check: choosing an answer shows its verdict, in words as well as a mark, and why", () => {
+  const { explain } = lab("workshop.js").dash_clientside.workshop;
+  const answers = [{ right: true, why: "Because." }, { right: false, why: "Not so." }];
+  const [right, rightClass] = explain(0, answers);
+  assert.equal(text(right), "✓ Right. Because.");
+  assert.match(rightClass, /lab-check-right/);
+  const [wrong, wrongClass] = explain(1, answers);
+  assert.equal(text(wrong), "✗ Not quite. Not so.");
+  assert.match(wrongClass, /lab-check-wrong/);
+  assert.deepEqual(plain(explain(null, answers)), ["", "lab-check-feedback"]);
+  assert.deepEqual(plain(explain(5, answers)), ["", "lab-check-feedback"]);
+});
