@@ -18,6 +18,9 @@
     var out = {};
     ["local", "session"].forEach(function (kind) {
       var s;
+      // A browser that blocks site data has only the page's memory stand-in (storage-fallback.js):
+      // it has no quota to measure, and filling it would only fill the tab's memory.
+      if ((window.labStorageBlocked || []).indexOf(kind + "Storage") >= 0) { out[kind] = null; return; }
       try { s = window[kind + "Storage"]; s.setItem(PROBE, ""); s.removeItem(PROBE); }
       catch (e) { out[kind] = null; return; }
       var used = 0, ours = 0;

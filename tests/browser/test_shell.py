@@ -113,3 +113,34 @@ def test_shel007_overview_compares_every_lesson_live(page, fs_server):
     assert int(first.nth(5).inner_text()) == before + 1
     assert page.locator(".lab-guide-row").count() == 6
     assert page.errors == []
+
+
+BLOCK_STORAGE = """
+for (const name of ["localStorage", "sessionStorage"]) {
+  Object.defineProperty(window, name, { configurable: true, enumerable: true,
+    get() { throw new DOMException("The document is sandboxed and lacks the 'allow-same-origin' flag.", "SecurityError"); } });
+}
+"""
+
+
+def test_shel008_a_browser_that_blocks_site_data_still_gets_the_lab(browser, fs_server):
+    """Storage that throws SecurityError (site data blocked) must not blank the lab: the navbar, a
+    lesson and its persisted controls work, with storage kept in the page's memory."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(script=BLOCK_STORAGE)
+    try:
+        tab = context.new_page()
+        errors = []
+        tab.on("pageerror", lambda exc: errors.append(str(exc)))
+        tab.goto(fs_server.url + "/dcc-store")
+        tab.wait_for_selector("#lab-main h1", timeout=20_000)
+        assert tab.evaluate("window.labStorageBlocked") == ["localStorage", "sessionStorage"]
+        assert tab.is_visible(".lab-navbar")
+        # lesson 3's choices are persisted: dash-renderer writes them to (the page's) localStorage
+        tab.locator(".ds-choice .form-check:nth-child(2) label").first.click()
+        tab.wait_for_function("Object.keys(window.localStorage).length > 0 || window.localStorage.length > 0")
+        tab.click(".lab-navbar a[href='/cache-signal']")
+        tab.wait_for_selector("#cache-signal h1")
+        assert errors == []
+    finally:
+        context.close()

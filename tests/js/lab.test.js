@@ -111,3 +111,16 @@ test("the navbar toggler flips the collapse", () => {
   assert.equal(toggleNavbar(1, false), true);
   assert.equal(toggleNavbar(2, true), false);
 });
+
+test("storage fallback: a blocked localStorage / sessionStorage is replaced by one in memory", () => {
+  const window = load(["storage-fallback.js"]);  // the harness's window has no storage at all
+  assert.deepEqual(plain(window.labStorageBlocked), ["localStorage", "sessionStorage"]);
+  window.localStorage.setItem("a", 1);
+  assert.equal(window.localStorage.getItem("a"), "1");
+  assert.equal(window.localStorage.length, 1);
+  assert.equal(window.localStorage.key(0), "a");
+  assert.equal(window.localStorage.key(1), null);
+  window.localStorage.removeItem("a");
+  assert.equal(window.localStorage.getItem("a"), null);
+  assert.equal(window.sessionStorage.getItem("nothing"), null);
+});
