@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: run dev test bench compare translations screenshot clean
+.PHONY: run dev test bench compare translations screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ translations: $(VENV)/.app-installed
 	$(BIN)/pybabel update -i translations/js.pot -d translations -D js --no-fuzzy-matching
 	$(BIN)/pybabel compile -d translations -D messages
 	$(BIN)/pybabel compile -d translations -D js
+## make screenshots: start a lab, photograph the main pages at 1280x720 in English and Spanish
+## into docs/screenshots/<lang>/ (headless Chromium; ARGS="--pages home compare --langs es")
+screenshots: $(VENV)/.test-installed
+	$(BIN)/python scripts/screenshots.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache *.egg-info
