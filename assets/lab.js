@@ -344,7 +344,7 @@
         null, null, { display: "none" }, true
       ];
     }
-    var liveView = [el("Strong", { className: "lab-strip-count" }, t("%(count)s live", { count: live.length }))]
+    var liveView = [el("Strong", { className: "lab-strip-count" }, live.length === 1 ? t("1 live") : t("%(count)s live", { count: live.length }))]
       .concat(live.map(function (pid) { return chip(pid, live, t("worker process %(pid)s", { pid: pid })); }));
 
     var calls = ((snapshot.meters || {}).calls || []).slice(0, 14).reverse();
@@ -360,10 +360,11 @@
       var fresh = (Date.now() / 1000 - request.at) < 20;
       if (live.length === request.target) {
         status = fresh ? el("Span", { className: "lab-strip-ok" },
-                            "✓ " + t("%(count)s workers live", { count: request.target })) : null;
+                            "✓ " + (request.target === 1 ? t("1 worker live")
+                                     : t("%(count)s workers live", { count: request.target }))) : null;
       } else if (fresh) {
         status = el("Span", { className: "lab-strip-pending" },
-                    t("asking gunicorn for %(target)s workers… %(live)s live",
+                    t("workers asked of gunicorn: %(target)s… live now: %(live)s",
                       { target: request.target, live: live.length }));
       }
     }

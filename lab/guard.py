@@ -16,6 +16,7 @@ import hmac
 import ipaddress
 import os
 
+from lab.i18n import _
 from lab.settings import Settings
 
 LISTENERS_ENV = "LAB_LISTENERS"
@@ -58,8 +59,8 @@ def authorize(settings: Settings, token: str | None) -> str | None:
     if settings.instructor_token:
         if isinstance(token, str) and token and hmac.compare_digest(token.encode(), settings.instructor_token.encode()):
             return None
-        return "Instructor controls need the instructor token (INSTRUCTOR_TOKEN is set on this lab)."
+        return _("Instructor controls need the instructor token (INSTRUCTOR_TOKEN is set on this lab).")
     if private_run(settings):
         return None
-    return ("This lab is served to other machines and no INSTRUCTOR_TOKEN was set when it started, "
-            "so instructor controls are off.")
+    return _("This lab is served to other machines and no INSTRUCTOR_TOKEN was set when it started, "
+             "so instructor controls are off.")

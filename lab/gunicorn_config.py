@@ -9,7 +9,10 @@ gunicorn command line (`--workers 8`, `--bind …`) win over these defaults.
 from __future__ import annotations
 
 import os
+import socket
 import sys
+
+import psutil
 
 from lab.board import prepare_board
 from lab.guard import LISTENERS_ENV
@@ -69,9 +72,21 @@ def when_ready(server) -> None:
         f"\n  Sharing data between Dash callbacks: a live lab\n"
         f"  Open      {urls}\n"
         f"  Backend   {backend}\n"
-        f"  Workers   {server.num_workers} (gunicorn master PID {server.pid})\n",
+        f"  Workers   {server.num_workers} (gunicorn master PID {server.pid})\n"
+        + "".join(f"  Learners  {url}\n" for url in _room_urls(server)),
         flush=True,
     )
+
+
+def _room_urls(server) -> list[str]:
+    """When the lab listens on every interface: the addresses learners in the room can type."""
+    ports = [str(listener).rsplit(":", 1)[-1] for listener in server.LISTENERS
+             if str(listener).startswith(("http://0.0.0.0:", "0.0.0.0:"))]
+    if not ports:
+        return []
+    addresses = [a.address for nic in psutil.net_if_addrs().values() for a in nic
+                 if a.family == socket.AF_INET and not a.address.startswith("127.")]
+    return [f"http://{address}:{port}" for port in ports for address in addresses]
 
 
 def _listener_urls(server) -> list[str]:

@@ -35,7 +35,7 @@ from lab.sizes import human_bytes, human_duration
 from pages.compare_workload import CODE
 
 dash.register_page(
-    __name__, path="/compare", name=N_("Compare the patterns"), order=7, nav_label=N_("Compare"),
+    __name__, path="/compare", name=N_("Compare the patterns"), order=20, nav_label=N_("Compare"),
     pattern=PAGE_PATTERN, title=later("Every pattern side by side, measured"), live_comparison=True,
     description=N_("The same users doing the same thing through every pattern, at 1 and several workers: "
                    "correct? isolated? executions, bytes, waits — measured, one button."),

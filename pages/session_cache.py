@@ -96,9 +96,9 @@ def layout(**_kwargs):
                          "one evicts the least recently used, never one a request is using. An evicted session is "
                          "computed again on its next request, and says so.", sessions=settings.max_sessions,
                          size=localize(f"{DEFAULT_MAX_BYTES / 1e9:g}")))],
-        try_steps=[(_("Press “Get data” twice."),
-                    _("the first time one output computes and the other waits; then both read, and the checksums "
-                      "match.")),
+        try_steps=[(_("Watch the page load, then press “Get data”."),
+                    _("on load one output computes and the other waits for it; “Get data” only reads: the step "
+                      "count stays and the checksums match.")),
                    (_("Start another session, then try the three forged ids."),
                     _("another checksum for the other session; every forged id is refused before anything runs.")),
                    (_("Pick 1,000,000 rows and measure both serializers."),
