@@ -35,7 +35,9 @@ def got_line(what: str, picked: str | None, kept: dict | None, source: str) -> h
         where = [_("from your own dcc.Store, sent up with the request · worker"), " ", chip, " ", _("answered")]
     return html.Div(
         [html.Span(_(what), className="gv-got-label"), fruit_chip(fruit), html.Span(where, className="gv-got-where"),
-         html.Span("✓" if right else "✗", className=f"gv-mark {'gv-mark-good' if right else 'gv-mark-bad'}")],
+         html.Span("✓" if right else "✗", className=f"gv-mark {'gv-mark-good' if right else 'gv-mark-bad'}",
+                   title=_("right") if right else _("wrong"), **{"aria-hidden": "true"}),
+         html.Span(_("right") if right else _("wrong"), className="visually-hidden")],
         className=f"gv-got {'gv-got-right' if right else 'gv-got-wrong'}",
         **{"data-fruit": fruit or "", "data-pid": str(pid), "data-right": "yes" if right else "no"},
     )
@@ -99,7 +101,7 @@ def controls(ids) -> dbc.Row:
                  className="lab-label"),
         html.Div(toggle({"type": ids.pick, "user": OTHER}, fruits, None, "gv-picker"), role="group",
                  **{"aria-labelledby": "gv-other-pick-label"}),
-        html.Div([html.Div([html.Span(mark, className=f"gv-mark gv-mark-{kind}"),
+        html.Div([html.Div([html.Span(mark, className=f"gv-mark gv-mark-{kind}", **{"aria-hidden": "true"}),
                             html.Span(_("%(side)s: they have not picked yet.", side=what),
                                       id={"type": loaded, "user": OTHER})],
                            className="gv-loaded")

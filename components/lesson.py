@@ -78,7 +78,8 @@ def explain(title: str, *body, className: str = "") -> html.Div:
 
 def verdict(good: bool, text) -> html.Div:
     """The one-line judgement over a side of a comparison: ✗ what goes wrong, ✓ what works."""
-    return html.Div([html.Span("✓" if good else "✗", className="lab-verdict-mark"), text],
+    return html.Div([html.Span("✓" if good else "✗", className="lab-verdict-mark", **{"aria-hidden": "true"}),
+                     html.Span(_("Works:") if good else _("Falls short:"), className="visually-hidden"), text],
                     className=f"lab-verdict {'lab-verdict-good' if good else 'lab-verdict-bad'}")
 
 
