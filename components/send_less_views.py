@@ -135,7 +135,7 @@ def read_demo(ids, code) -> html.Div:
         html.Div(side_by_side(side("store", _("Meters: reads the whole store"), _("Table built")),
                               side("key", _("Meters: reads a key"), _("Table built")),
                               _("Read the store: the whole table goes up with every question"),
-                              _("Read a key: a few bytes go up, the server has the table")), className="mt-3"),
+                              _("Read a key: a few hundred bytes go up, the server has the table")), className="mt-3"),
         html.Div(id=ids.read_compare, className="lab-card sl-compare mt-3", role="status"),
         html.Div([dcc.Store(id=ids.read_data["store"]), dcc.Store(id=ids.read_data["key"])]
                  + [dcc.Store(id=ids.read_receipt[s]) for s in ids.read_data]),

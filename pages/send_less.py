@@ -91,7 +91,7 @@ def layout(**_kwargs):
                     _("the server callback's requests go up with every change; the clientside row stays at 0 and "
                       "the timeline shows no call for it.")),
                    (_("Pick another region, then 50,000 rows."),
-                    _("the whole-store side uploads the table for every question; the key side a few dozen bytes."))],
+                    _("the whole-store side uploads the table for every question; the key side a few hundred bytes."))],
         demo=[
             grow_demo(ids, create_code_view(grow_whole, grow_patch, title=_("The two callbacks, as they run"))),
             unit_demo(ids, [create_code_view(convert_server, title=_("The server callback, as it runs")),
