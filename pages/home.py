@@ -153,6 +153,7 @@ WHERE = {
     "aggregations": N_("the browser, aggregated first"),
     "cache-signal": N_("the server cache (Redis or disk), for everyone"),
     "session-cache": N_("the server cache, keyed by a signed session id"),
+    "send-less": N_("wherever it lives: only the change travels (a Patch, a clientside callback, a key)"),
 }
 
 GUIDE = [
@@ -165,6 +166,8 @@ GUIDE = [
     (N_("Is the result the same for everyone, and slow?"),
      N_("Compute it once on the server, cache it, and signal the readers."), 5),
     (N_("Is it per user and large?"), N_("Keep it on the server, keyed by a signed session id, with a bound."), 6),
+    (N_("Do callbacks resend what the browser already has?"),
+     N_("Return a Patch, convert in a clientside callback, read a key instead of a large store."), 7),
 ]
 
 
