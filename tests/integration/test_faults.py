@@ -1,0 +1,135 @@
+"""Faults under real gunicorn: Redis stopped and restarted while learners click (no 5xx, the
+degraded flag within 2 s, back within 5 s of the restart, compute-once exact again), and a data
+directory the lab cannot write (a start-up error that names it, no worker boot loop).
+
+A worker killed while it holds the compute-once lock, with users waiting on it, is in
+tests/integration/test_cache_signal.py (`test_a_killed_lock_holder_...`)."""
+
+import random
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from lab.http_client import callback_body, exchange, visit_token
+from tests.conftest import PROJECT_DIR
+from tests.integration.test_cache_signal import KINDS, P, executions, graph, select, signal_of, users_at_once
+
+pytestmark = [pytest.mark.gunicorn, pytest.mark.redis]
+
+DEGRADED_WITHIN = 2.0  # the issue's bounds
+BACK_WITHIN = 5.0
+
+
+def snapshot_body(pathname=f"/{P}"):
+    """The shell's once-a-second poll, as the renderer posts it."""
+    return callback_body(["lab-snapshot.data", "lab-snapshot-digest.data"],
+                         {"lab-tick.n_intervals": 1, "_pages_location.pathname": pathname},
+                         state={"lab-snapshot-digest.data": None})
+
+
+class Traffic:
+    """A few learners on /cache-signal, each in a thread of its own, until `stop()`: pick a sensor,
+    draw one of its graphs from the signal, poll the snapshot. Every status is kept."""
+
+    def __init__(self, server, users=3, values="ABCDE"):
+        self.server, self.values = server, values
+        self.statuses: list[tuple[float, str, int]] = []
+        self.errors: list[str] = []
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._learner, args=(i,), daemon=True) for i in range(users)]
+
+    def _post(self, what, body, headers):
+        try:
+            status = exchange(self.server.url, body, headers=headers, timeout=30).status
+        except Exception as exc:  # a dropped connection is a failure too
+            self.errors.append(f"{what}: {type(exc).__name__}: {exc}")
+            return None
+        self.statuses.append((time.monotonic(), what, status))
+        return status
+
+    def _learner(self, seed):
+        rng = random.Random(seed)
+        headers = {"X-Lab-Session": visit_token(self.server.url)}
+        while not self._stop.is_set():
+            value = rng.choice(self.values)
+            try:
+                reply = exchange(self.server.url, select(value), headers=headers, timeout=30)
+            except Exception as exc:
+                self.errors.append(f"select: {type(exc).__name__}: {exc}")
+                continue
+            self.statuses.append((time.monotonic(), "select", reply.status))
+            if reply.status == 200:
+                self._post("graph", graph(rng.choice(KINDS), signal_of(reply)), headers)
+            self._post("snapshot", snapshot_body(), headers)
+            time.sleep(0.05)
+
+    def __enter__(self):
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *_exc):
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(60)
+
+    def count(self, since=0.0):
+        return sum(1 for t, _what, _status in self.statuses if t >= since)
+
+    def server_errors(self):
+        return [(what, status) for _t, what, status in self.statuses if status >= 500]
+
+
+def degraded_flags(server):
+    """(health says degraded, the shell's snapshot says degraded): the flag and the banner's source."""
+    health = server.health()
+    reply = exchange(server.url, snapshot_body(), timeout=10)
+    assert reply.status == 200, reply.content[:300]
+    snap = reply.json()["response"]["lab-snapshot"]["data"]
+    return health["degraded"], snap["health"]["degraded"]
+
+
+def seconds_until(condition, timeout, every=0.05):
+    t0 = time.monotonic()
+    while not condition():
+        if time.monotonic() - t0 > timeout:
+            return None
+        time.sleep(every)
+    return time.monotonic() - t0
+
+
+def test_redis_stopped_and_restarted_under_traffic(lab_server, private_redis):
+    server = lab_server(workers=4, redis_url=private_redis.url(0), env={"STEP_SECONDS": "0.3"})
+    assert degraded_flags(server) == (False, False)
+    with Traffic(server) as traffic:
+        time.sleep(2)
+        assert traffic.count() > 5, "the learners are clicking"
+
+        private_redis.stop()
+        down = seconds_until(lambda: degraded_flags(server) == (True, True), timeout=DEGRADED_WITHIN + 3)
+        assert down is not None and down <= DEGRADED_WITHIN, f"degraded flag after {down}s"
+        marked = time.monotonic()
+        time.sleep(2)
+        assert traffic.count(since=marked) > 3, "callbacks are served while Redis is down"
+
+        private_redis.restart()
+        back = seconds_until(lambda: degraded_flags(server) == (False, False), timeout=BACK_WITHIN + 5)
+        assert back is not None and back <= BACK_WITHIN, f"back after {back}s"
+        marked = time.monotonic()
+        time.sleep(2)
+        assert traffic.count(since=marked) > 3
+    print(f"\nRedis restart under traffic: degraded flag after {down:.2f}s, back {back:.2f}s after the restart,"
+          f" {len(traffic.statuses)} requests")
+    assert traffic.errors == [] and traffic.server_errors() == []
+    assert {status for _t, _w, status in traffic.statuses} <= {200, 204}
+
+    # The learners' sensors were recomputed into the new, empty Redis; F was never asked for.
+    before = executions(server)
+    signals = [signal_of(reply) for reply in users_at_once(server, select("F"), users=6)]
+    assert executions(server) - before == 1
+    assert sorted(s["source"] for s in signals).count("computed") == 1
+    assert {s["source"] for s in signals} <= {"computed", "waited", "hit"}, "no degraded answer any more"
