@@ -1,11 +1,14 @@
 """Faults under real gunicorn: Redis stopped and restarted while learners click (no 5xx, the
 degraded flag within 2 s, back within 5 s of the restart, compute-once exact again), and a data
-directory the lab cannot write (a start-up error that names it, no worker boot loop).
+directory the lab cannot write, read-only or with a file where its cache directory goes (a
+start-up error that names it, no worker boot loop).
 
 A worker killed while it holds the compute-once lock, with users waiting on it, is in
 tests/integration/test_cache_signal.py (`test_a_killed_lock_holder_...`)."""
 
+import os
 import random
+import shutil
 import subprocess
 import sys
 import threading
@@ -15,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from lab.http_client import callback_body, exchange, visit_token
-from tests.conftest import PROJECT_DIR
+from tests.conftest import need
 from tests.integration.test_cache_signal import KINDS, P, executions, graph, select, signal_of, users_at_once
 
 pytestmark = [pytest.mark.gunicorn, pytest.mark.redis]
@@ -133,3 +136,55 @@ def test_redis_stopped_and_restarted_under_traffic(lab_server, private_redis):
     assert executions(server) - before == 1
     assert sorted(s["source"] for s in signals).count("computed") == 1
     assert {s["source"] for s in signals} <= {"computed", "waited", "hit"}, "no degraded answer any more"
+
+
+# -- a data directory the lab cannot write ---------------------------------------------------------
+
+
+def gunicorn_argv(port):
+    return [sys.executable, "-m", "gunicorn", "app:server", "--bind", f"127.0.0.1:{port}", "--workers", "2"]
+
+
+def read_only(directory):
+    """A wrapper for a command line that sees `directory` read-only. Not as root: chmod is enough.
+    As root (which writes through any mode bits), a read-only bind mount in a private mount
+    namespace, as a read-only volume does in a container (EROFS for every user)."""
+    if os.geteuid() != 0:
+        directory.chmod(0o555)
+        return lambda argv: argv
+    unshare = shutil.which("unshare")
+    probe = subprocess.run([unshare or "unshare", "--mount", "true"], capture_output=True) if unshare else None
+    need(probe is not None and probe.returncode == 0, "running as root and `unshare --mount` is not allowed here")
+    script = 'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"'
+    return lambda argv: [unshare, "--mount", "sh", "-c", script, str(directory), *argv]
+
+
+def refused_at_start(lab_server, env, argv, variable):
+    """The lab stops at once with one line naming `variable`: no worker boots, none is retried."""
+    server = lab_server(workers=2, env=env, argv=argv, wait=False)
+    try:
+        code = server.proc.wait(30)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"still running 30 s after a start on an unwritable data directory:\n{server.log_text()[-3000:]}")
+    log = server.log_text()
+    assert code != 0
+    errors = [line for line in log.splitlines() if line.startswith("Configuration error:")]
+    assert len(errors) == 1 and variable in errors[0], log[-3000:]
+    assert "Booting worker" not in log, "no worker was started (and so none restarted in a loop)"
+    return errors[0]
+
+
+def test_a_read_only_data_dir_stops_start_up_with_one_line(lab_server, tmp_path):
+    data = tmp_path / "read-only"
+    data.mkdir()
+    wrap = read_only(data)
+    line = refused_at_start(lab_server, {"DATA_DIR": str(data)}, lambda port: wrap(gunicorn_argv(port)), "DATA_DIR")
+    assert str(data) in line
+
+
+def test_a_cache_dir_that_is_a_file_stops_start_up_with_one_line(lab_server, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "cache").write_text("not a directory")
+    line = refused_at_start(lab_server, {"DATA_DIR": str(data)}, gunicorn_argv, "CACHE_DIR")
+    assert str(data / "cache") in line
