@@ -1,7 +1,8 @@
 """Faults under real gunicorn: Redis stopped and restarted while learners click (no 5xx, the
-degraded flag within 2 s, back within 5 s of the restart, compute-once exact again), and a data
-directory the lab cannot write, read-only or with a file where its cache directory goes (a
-start-up error that names it, no worker boot loop).
+degraded flag within 2 s, back within 5 s of the restart, compute-once exact again); a data
+directory the lab cannot write at start, read-only or with a file where its cache directory goes
+(a start-up error that names it, no worker boot loop); and one that fills up while learners click
+(no 5xx, no worker restarted, the degraded flag naming it, back once there is space).
 
 A worker killed while it holds the compute-once lock, with users waiting on it, is in
 tests/integration/test_cache_signal.py (`test_a_killed_lock_holder_...`)."""
@@ -19,10 +20,12 @@ import pytest
 
 from lab.http_client import callback_body, exchange, visit_token
 from tests.conftest import need
+from tests.integration import test_session_cache as lesson6
 from tests.integration.test_cache_signal import KINDS, P, executions, graph, select, signal_of, users_at_once
 
 pytestmark = [pytest.mark.gunicorn, pytest.mark.redis]
 
+RUN = callback_body(["overview-result.children"], {"overview-run.n_clicks": 1}, state={"overview-size.value": 1_000})
 DEGRADED_WITHIN = 2.0  # the issue's bounds
 BACK_WITHIN = 5.0
 
@@ -188,3 +191,66 @@ def test_a_cache_dir_that_is_a_file_stops_start_up_with_one_line(lab_server, tmp
     (data / "cache").write_text("not a directory")
     line = refused_at_start(lab_server, {"DATA_DIR": str(data)}, gunicorn_argv, "CACHE_DIR")
     assert str(data / "cache") in line
+
+
+def private_mounts():
+    """The start of a command line that runs in a mount namespace of its own, where the test may
+    mount a small tmpfs: as root, `unshare --mount`; otherwise a user namespace too."""
+    unshare = shutil.which("unshare")
+    prefix = [unshare, "--mount"] if os.geteuid() == 0 else [unshare, "--user", "--map-root-user", "--mount"]
+    probe = subprocess.run([*prefix, "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt || mount -t tmpfs "
+                            "-o size=64k tmpfs /tmp"], capture_output=True) if unshare else None
+    need(probe is not None and probe.returncode == 0,
+         "cannot mount a small tmpfs in a private mount namespace here (unshare --mount)")
+    return prefix
+
+
+def test_a_data_dir_that_fills_up_degrades_and_recovers(lab_server, tmp_path):
+    """The filesystem backend on a 4 MB tmpfs that the test fills while learners click: no 5xx, no
+    worker restarted, the degraded flag (health and the shell's snapshot) within 2 s naming the
+    directory; space freed, the flag clears and the cache works again."""
+    data = tmp_path / "small-disk"
+    data.mkdir()
+    script = 'mount -t tmpfs -o size=4m tmpfs "$0" && exec "$@"'
+    server = lab_server(workers=2, env={"DATA_DIR": str(data), "STEP_SECONDS": "0.1"},
+                        argv=lambda port: [*private_mounts(), "sh", "-c", script, str(data), *gunicorn_argv(port)])
+    assert server.health()["data_dir"]["writable"] is True
+    workers = set(server.health()["workers"])
+    assert signal_of(exchange(server.url, select("A")))["source"] == "computed"
+    seen_by_the_lab = f"/proc/{server.proc.pid}/root{data}"  # the tmpfs, as the lab's processes see it
+    assert os.path.exists(f"{seen_by_the_lab}/metrics.sqlite3")
+
+    with Traffic(server) as traffic:
+        time.sleep(1)
+        with open(f"{seen_by_the_lab}/filler", "wb") as filler:
+            try:
+                while True:
+                    filler.write(b"\0" * 65536)
+                    filler.flush()
+            except OSError as exc:
+                assert exc.errno == 28, exc  # ENOSPC: full
+        down = seconds_until(lambda: degraded_flags(server) == (True, True), timeout=DEGRADED_WITHIN + 3)
+        assert down is not None and down <= DEGRADED_WITHIN, f"degraded flag after {down}s"
+        health = server.health()
+        assert health["data_dir"] == {**health["data_dir"], "path": str(data), "writable": False}
+        assert "No space left" in health["data_dir"]["error"]
+        marked = time.monotonic()
+        time.sleep(2)
+        assert traffic.count(since=marked) > 3, "callbacks are served on a full disk"
+        for _ in range(2):  # computed each time: nothing can be kept
+            assert signal_of(exchange(server.url, select("F")))["source"] == "computed"
+        token = lesson6.page_token(server)  # lesson 6: its session store is SQLite on that disk
+        assert all(lesson6.read(server, n, token)["checksum"] for n in (1, 2))  # served, not kept
+        assert exchange(server.url, RUN).status == 200  # the overview's demo: an execution counted
+
+        os.unlink(f"{seen_by_the_lab}/filler")
+        back = seconds_until(lambda: degraded_flags(server) == (False, False), timeout=BACK_WITHIN)
+        assert back is not None, "the flag clears once there is space again"
+        time.sleep(1)
+    print(f"\nfull data directory: degraded flag after {down:.2f}s, back {back:.2f}s after freeing space, "
+          f"{len(traffic.statuses)} requests")
+    assert traffic.errors == [] and traffic.server_errors() == []
+    assert set(server.health()["workers"]) == workers, "no worker died or was restarted"
+    assert "Booting worker" not in server.log_text().split("degraded mode", 1)[-1]
+    assert signal_of(exchange(server.url, select("F")))["source"] == "computed"
+    assert signal_of(exchange(server.url, select("F")))["source"] == "hit", "the cache keeps values again"
