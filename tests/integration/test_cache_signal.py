@@ -185,12 +185,13 @@ def test_a_killed_lock_holder_blocks_its_waiters_only_until_the_lock_expires(sho
     computes the value again within the lock's expiry plus one step, the others read it, and no
     lock is left behind."""
     name, waiters = "cache-signal:shared:F", 3
+    visits = [visit_token(short_lived.url) for _ in range(waiters)]  # before: the step is only 2 s
     log_lines = len(short_lived.log_text().splitlines())
     with ThreadPoolExecutor(1 + waiters) as pool:
         first = pool.submit(exchange, short_lived.url, select("F"), timeout=30)
         holder = wait_in_log(short_lived, log_lines, r"step=compute pid=(\d+)")
-        waiting = [pool.submit(exchange, short_lived.url, select("F"), headers={"X-Lab-Session": visit_token(short_lived.url)},
-                               timeout=30) for _ in range(waiters)]
+        waiting = [pool.submit(exchange, short_lived.url, select("F"), headers={"X-Lab-Session": visit}, timeout=30)
+                   for visit in visits]
         blocked = wait_for_pids(short_lived, log_lines, rf"waiting for the lock: name={name} pid=(\d+)", waiters)
         assert holder not in blocked
         assert not first.done(), "the holder was still computing while the others waited"

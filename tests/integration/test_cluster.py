@@ -51,13 +51,16 @@ def haproxy_config(servers, port: int) -> str:
     return config.replace(" resolvers docker", "")
 
 
-@pytest.fixture
-def cluster(lab_server, redis_url, tmp_path):
-    """Two masters (2 workers each) on one Redis with one key, HAProxy in front: (proxy, a, b)."""
+@pytest.fixture(scope="module")
+def cluster(module_server, redis_server, tmp_path_factory):
+    """Two masters (2 workers each) on one Redis with one key, HAProxy in front: (proxy, a, b).
+    Shared by this module's tests, in order: the last one stops a master."""
     binary = shutil.which("haproxy", path=os.environ.get("PATH", "") + ":/usr/sbin:/usr/local/sbin")
     need(binary is not None, "haproxy is not installed (apt-get install haproxy)")
     env = {"SECRET_KEY": SECRET, "STEP_SECONDS": "1"}
-    masters = [lab_server(workers=2, redis_url=redis_url, env=env) for _ in range(2)]
+    redis_url = redis_server.fresh_db_url()
+    masters = [module_server(workers=2, redis_url=redis_url, env=env) for _ in range(2)]
+    tmp_path = tmp_path_factory.mktemp("haproxy")
     port = free_port()
     cfg = tmp_path / "haproxy.cfg"
     cfg.write_text(haproxy_config(masters, port))
@@ -106,6 +109,44 @@ def test_a_session_started_on_one_master_continues_on_the_other(cluster):
     assert "read from the server" in again["text"] and lesson6.executions(b) == before
 
 
+def callbacks_by_master(figures, masters) -> dict:
+    """Callbacks recorded per master (its live workers), and by workers that are gone."""
+    out = {m.proc.pid: sum(w["callbacks"] for pid, w in figures["workers"].items() if int(pid) in set(m.health()["workers"]))
+           for m in masters}
+    out["retired"] = figures.get("retired_workers", {}).get("callbacks", 0)
+    return out
+
+
+def test_the_meters_add_up_across_both_masters(cluster):
+    proxy, a, b = cluster
+    calls = 24
+    time.sleep(0.5)  # what earlier tests did is written (batches leave within 0.25 s)
+    before = callbacks_by_master(a.get("/api/metrics").json(), (a, b))
+    token = visit_token(proxy.url)
+    with ThreadPoolExecutor(6) as pool:
+        statuses = list(pool.map(lambda _: exchange(proxy.url, RUN, headers={"X-Lab-Session": token}).status,
+                                 range(calls)))
+    assert statuses == [200] * calls
+
+    def settled():
+        figures = [m.get("/api/metrics").json() for m in (a, b)]
+        return all(f["patterns"].get("overview", {}).get("callbacks") == calls for f in figures)
+
+    deadline = time.monotonic() + 5
+    while not settled():
+        assert time.monotonic() < deadline, [m.get("/api/metrics").json()["patterns"] for m in (a, b)]
+        time.sleep(0.1)
+    time.sleep(0.5)  # and nothing more arrives
+    fa, fb = (m.get("/api/metrics").json() for m in (a, b))
+    assert fa["patterns"]["overview"] == fb["patterns"]["overview"], "one set of meters, whichever master answers"
+    overview = fa["patterns"]["overview"]
+    assert overview["callbacks"] == calls and overview["recomputes"] == calls
+    after = callbacks_by_master(fa, (a, b))
+    added = {key: after[key] - before[key] for key in after}
+    assert added[a.proc.pid] > 0 and added[b.proc.pid] > 0, f"the proxy spread them: {added}"
+    assert sum(added.values()) == calls, added
+
+
 def test_one_master_stopped_the_other_serves_every_session(cluster):
     proxy, a, b = cluster
     tokens = [lesson6.page_token(proxy) for _ in range(6)]
@@ -122,33 +163,3 @@ def test_one_master_stopped_the_other_serves_every_session(cluster):
     assert lesson6.executions(b) == before, "every session read, none recomputed"
     assert proxy.get("/api/health").json()["master_pid"] == b.proc.pid
     assert proxy.proc.poll() is None
-
-
-def test_the_meters_add_up_across_both_masters(cluster):
-    proxy, a, b = cluster
-    calls = 24
-    token = visit_token(proxy.url)
-    with ThreadPoolExecutor(6) as pool:
-        statuses = list(pool.map(lambda _: exchange(proxy.url, RUN, headers={"X-Lab-Session": token}).status,
-                                 range(calls)))
-    assert statuses == [200] * calls
-
-    def settled():
-        figures = [m.get("/api/metrics").json() for m in (a, b)]
-        return figures if all(f["patterns"].get("overview", {}).get("callbacks") == calls for f in figures) else None
-
-    deadline = time.monotonic() + 5
-    while (figures := settled()) is None:
-        assert time.monotonic() < deadline, [m.get("/api/metrics").json()["patterns"] for m in (a, b)]
-        time.sleep(0.1)
-    time.sleep(0.5)  # and nothing more arrives
-    fa, fb = (m.get("/api/metrics").json() for m in (a, b))
-    assert fa["patterns"]["overview"] == fb["patterns"]["overview"], "one set of meters, whichever master answers"
-    overview = fa["patterns"]["overview"]
-    assert overview["callbacks"] == calls and overview["recomputes"] == calls
-    live = {"a": set(a.health()["workers"]), "b": set(b.health()["workers"])}
-    by_master = {name: sum(w["callbacks"] for pid, w in fa["workers"].items() if int(pid) in pids)
-                 for name, pids in live.items()}
-    retired = fa.get("retired_workers", {}).get("callbacks", 0)
-    assert by_master["a"] > 0 and by_master["b"] > 0, by_master
-    assert by_master["a"] + by_master["b"] + retired == calls, (by_master, retired)
