@@ -17,9 +17,10 @@ the lessons' fixed keys). Exits 1 if a target is missed.
 
 The runner is our own, not locust: a learner is a thread with a `requests` session (about 50 on a
 laptop is fine), the requests are the lab's own callback bodies (`lab.http_client`), and what we
-judge beside latency (worker RSS, Redis keys, 5xx) is read from the processes and Redis
-directly; `run_load` is what tests/integration/test_load.py runs, shorter. Locust would add gevent and its monkey-patching to the test process, report what we
-need only through its own stats, and still need this code around it.
+judge beside latency (worker RSS, Redis keys, 5xx) is read from the processes and Redis directly;
+`run_load` is what tests/integration/test_load.py runs, shorter. Locust would add gevent and its
+monkey-patching to the test process, report what we need only through its own stats, and still
+need this code around it.
 
 Figures are for the machine it runs on, with the client on the same cores as the server:
 compare runs on one machine, not across machines.

@@ -111,8 +111,10 @@ def test_a_session_started_on_one_master_continues_on_the_other(cluster):
 
 def callbacks_by_master(figures, masters) -> dict:
     """Callbacks recorded per master (its live workers), and by workers that are gone."""
-    out = {m.proc.pid: sum(w["callbacks"] for pid, w in figures["workers"].items() if int(pid) in set(m.health()["workers"]))
-           for m in masters}
+    out = {}
+    for master in masters:
+        live = set(master.health()["workers"])
+        out[master.proc.pid] = sum(w["callbacks"] for pid, w in figures["workers"].items() if int(pid) in live)
     out["retired"] = figures.get("retired_workers", {}).get("callbacks", 0)
     return out
 
