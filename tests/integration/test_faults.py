@@ -12,6 +12,7 @@ import random
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -198,8 +199,11 @@ def private_mounts():
     mount a small tmpfs: as root, `unshare --mount`; otherwise a user namespace too."""
     unshare = shutil.which("unshare")
     prefix = [unshare, "--mount"] if os.geteuid() == 0 else [unshare, "--user", "--map-root-user", "--mount"]
-    probe = subprocess.run([*prefix, "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt || mount -t tmpfs "
-                            "-o size=64k tmpfs /tmp"], capture_output=True) if unshare else None
+    probe = None
+    if unshare:
+        with tempfile.TemporaryDirectory() as where:
+            probe = subprocess.run([*prefix, "mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", where],
+                                   capture_output=True)
     need(probe is not None and probe.returncode == 0,
          "cannot mount a small tmpfs in a private mount namespace here (unshare --mount)")
     return prefix
