@@ -39,6 +39,7 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python -m bench.patterns
 	$(BIN)/python -m bench.compare
 	$(BIN)/python -m bench.send_less
+	$(BIN)/python -m bench.load
 
 ## make compare: start a lab under gunicorn, run every pattern through the same users, print the table
 ## (ARGS="--backend redis --workers 1,4 --users 8 --rows 100000 --step 1"; see python -m lab.compare --help)

@@ -259,6 +259,18 @@
         t("Nothing is lost and nobody gets an error; the lab reconnects by itself as soon as Redis is back."),
         redis.error ? el("Div", { className: "lab-banner-detail" }, redis.error) : null
       ];
+    } else if (health.degraded) {
+      var disk = health.data_dir || {};
+      badge = [el("Span", { className: "lab-dot lab-dot-bad" }), t("Disk not writable")];
+      cls = "lab-badge lab-badge-down";
+      hidden = false;
+      banner = [
+        el("Strong", {}, t("Degraded mode: the data directory %(path)s cannot be written (full or read-only).",
+                           { path: disk.path || "DATA_DIR" }) + " "),
+        t("Callbacks still answer: they compute without keeping anything, and the shared meters pause.") + " ",
+        t("Free some space or make it writable again: the lab notices by itself within a second."),
+        disk.error ? el("Div", { className: "lab-banner-detail" }, disk.error) : null
+      ];
     } else {
       badge = [el("Span", { className: "lab-dot lab-dot-ok" }), t("Filesystem")];
       cls = "lab-badge lab-badge-fs";

@@ -27,6 +27,7 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 
 from lab.backend import RedisLink, redis_link
+from lab.disk import disk_link, rollback
 from lab.settings import Settings
 
 
@@ -146,23 +147,28 @@ class SqliteBoard(Board):
             conn.close()
 
     def _run(self, fn, write: bool = False):
-        with self._lock:
-            if self._conn is None or self._pid != os.getpid():
-                self.create(self.path)
-                self._conn = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
-                self._conn.execute("PRAGMA busy_timeout=10000")
-                self._pid = os.getpid()
-            conn = self._conn
-            if not write:
-                return fn(conn)
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                result = fn(conn)
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-            return result
+        """`fn(connection)`, in a transaction if `write`; None when the disk refuses (full, read-only)."""
+        def run():
+            with self._lock:
+                if self._conn is None or self._pid != os.getpid():
+                    self.create(self.path)
+                    self._conn = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
+                    self._conn.execute("PRAGMA busy_timeout=10000")
+                    self._pid = os.getpid()
+                conn = self._conn
+                if not write:
+                    return fn(conn)
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    result = fn(conn)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        rollback(conn)
+                    raise
+                return result
+
+        return disk_link(self.path.parent).call(run)
 
     @staticmethod
     def _live(conn, kind: str, name: str) -> str | None:
@@ -212,7 +218,7 @@ class SqliteBoard(Board):
         return self._run(lambda c: self._live(c, "claim", name))
 
     def available(self):
-        return True
+        return disk_link(self.path.parent).writable()
 
 
 def sqlite_path(settings: Settings) -> Path:

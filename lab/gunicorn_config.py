@@ -15,6 +15,7 @@ import sys
 import psutil
 
 from lab.board import prepare_board
+from lab.disk import disk_link
 from lab.guard import LISTENERS_ENV
 from lab import worker_copies
 from lab.metrics import prepare_stores, retire_this_worker
@@ -47,10 +48,11 @@ accesslog = None
 
 def on_starting(server) -> None:
     """In the master, before any worker forks: a fresh start. Create what the workers will open
-    after the fork, fold the figures of an earlier run's workers away, forget their copies."""
-    prepare_stores(get_settings())
-    prepare_board(get_settings())
-    worker_copies.prepare(get_settings())
+    after the fork, fold the figures of an earlier run's workers away, forget their copies.
+    A full data directory does not stop the start: the lab serves in degraded mode and says so."""
+    disk = disk_link(get_settings().data_dir)
+    for prepare in (prepare_stores, prepare_board, worker_copies.prepare):
+        disk.call(prepare, get_settings())
 
 
 def worker_exit(server, worker) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lab.backend import redis_link
 from lab.cache import active_backend
+from lab.disk import disk_link
 from lab.settings import Settings
 from lab.workers import server_info
 
@@ -14,8 +15,14 @@ def backend_status(app, settings: Settings, fresh: bool = False) -> dict:
     once-a-second snapshots of every open page must stay cheap while Redis is down)."""
     backend = active_backend(app)
     if not settings.redis_url:
-        return {"backend": backend, "degraded": False,
-                "redis": {"configured": False, "reachable": None, "url": None, "error": None}}
+        # The filesystem backend keeps everything shared in DATA_DIR: a full or read-only disk is
+        # its "Redis unreachable". A probe write at most once a second per worker (now, if `fresh`).
+        disk = disk_link(settings.data_dir)
+        writable = disk.writable(fresh)
+        return {"backend": backend, "degraded": not writable,
+                "redis": {"configured": False, "reachable": None, "url": None, "error": None},
+                "data_dir": {"path": str(settings.data_dir), "writable": writable,
+                             "error": None if writable else disk.last_error}}
     link = redis_link(settings.redis_url)
     reachable = link.reachable(fresh)
     return {

@@ -65,26 +65,39 @@ def stop_process(proc: subprocess.Popen, grace: float = 15.0) -> None:
 class RedisServer:
     """A real Redis: private (started here, on a free port) or external (named by a URL)."""
 
-    def __init__(self, host: str, port: int, proc: subprocess.Popen | None = None, base_db: int = 0):
+    def __init__(self, host: str, port: int, proc: subprocess.Popen | None = None, base_db: int = 0,
+                 binary: str | None = None):
         self.host, self.port, self.proc = host, port, proc
+        self.binary = binary
         self._next_db = base_db
         self._dbs = 16
 
     @classmethod
     def start(cls, binary: str, port: int) -> "RedisServer":
-        proc = subprocess.Popen(
-            [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
+        server = cls("127.0.0.1", port, None, binary=binary)
+        server._dbs = 64
+        server._launch()
+        return server
+
+    def _launch(self) -> None:
+        # No persistence, like the compose file's Redis: a restart starts empty.
+        self.proc = subprocess.Popen(
+            [self.binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no",
              "--databases", "64"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-        server = cls("127.0.0.1", port, proc)
-        server._dbs = 64
         deadline = time.monotonic() + 10
-        while not redis_answers(server.url(0)):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"redis-server did not start on port {port}")
+        while not redis_answers(self.url(0)):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server did not start on port {self.port}")
             time.sleep(0.05)
-        return server
+
+    def restart(self) -> None:
+        """Start a server this object started (and stopped) again, on the same port, empty."""
+        if self.binary is None:
+            raise RuntimeError("only a private redis-server can be restarted")
+        self.stop()
+        self._launch()
 
     @classmethod
     def external(cls, url: str) -> "RedisServer":

@@ -51,6 +51,7 @@ from typing import Any
 import redis
 
 from lab.backend import RedisLink, redis_link
+from lab.disk import disk_failure, disk_link, rollback
 from lab.settings import Settings
 
 RECENT_PER_SESSION = 60
@@ -459,8 +460,8 @@ class SqliteMetrics(MetricsStore):
                 finally:
                     conn.close()
                 return
-            except sqlite3.OperationalError:
-                if attempt == 49:
+            except sqlite3.OperationalError as exc:
+                if attempt == 49 or disk_failure(exc):  # only a busy database is worth another try
                     raise
                 time.sleep(0.05)
 
@@ -473,9 +474,13 @@ class SqliteMetrics(MetricsStore):
             self._conn, self._pid = conn, os.getpid()
         return self._conn
 
-    def _execute(self, fn):
-        with self._lock:
-            return fn(self._connection())
+    def _execute(self, fn, default=None):
+        """`fn(connection)`; `default` when the disk refuses (full, read-only): the meters pause."""
+        def run():
+            with self._lock:
+                return fn(self._connection())
+
+        return disk_link(self.path.parent).call(run, default=default)
 
     def close(self) -> None:
         with self._lock:
@@ -509,7 +514,7 @@ class SqliteMetrics(MetricsStore):
                     self._bound_visits(conn, now)
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                rollback(conn)
                 raise
 
         self._execute(run)
@@ -533,7 +538,7 @@ class SqliteMetrics(MetricsStore):
             return [dict(conn.execute("SELECT field, value FROM counters WHERE scope = ?", (scope,)).fetchall())
                     for scope in scopes]
 
-        return self._execute(run)
+        return self._execute(run, default=[{} for _ in scopes])
 
     def _scopes(self, kind):
         def run(conn):
@@ -541,7 +546,7 @@ class SqliteMetrics(MetricsStore):
                                 (f"{kind}|", f"{kind}}}")).fetchall()
             return [r[0].split("|", 1)[1] for r in rows]
 
-        return self._execute(run)
+        return self._execute(run, default=[])
 
     def _recent(self, session):
         row = self._execute(lambda conn: conn.execute(
@@ -565,7 +570,7 @@ class SqliteMetrics(MetricsStore):
             conn.execute(f"DELETE FROM counters WHERE {chosen}", args)  # noqa: S608
             conn.execute("COMMIT")
 
-        self._execute(run)
+        self._execute(_in_transaction(run))
 
     def reset(self):
         def run(conn):
@@ -574,10 +579,23 @@ class SqliteMetrics(MetricsStore):
                 conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
             conn.execute("COMMIT")
 
-        self._execute(run)
+        self._execute(_in_transaction(run))
 
     def available(self):
-        return True
+        return disk_link(self.path.parent).writable()
+
+
+def _in_transaction(run):
+    """`run(conn)`, which begins a transaction, rolled back if it fails before its COMMIT."""
+    def guarded(conn):
+        try:
+            return run(conn)
+        except BaseException:
+            if conn.in_transaction:
+                rollback(conn)
+            raise
+
+    return guarded
 
 
 # -- buffered recording ----------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from lab.backend import RedisLink, redis_link
+from lab.disk import disk_failure, disk_link, rollback
 from lab.settings import Settings
 from lab.singleflight import HIT, WAITED, Flight, Locker, single_flight
 
@@ -366,8 +367,8 @@ class SqliteSessionStore(SessionStore):
                     conn.execute("PRAGMA journal_mode=WAL")
                     conn.executescript(_SCHEMA)
                     break
-                except sqlite3.OperationalError:
-                    if attempt == 49:
+                except sqlite3.OperationalError as exc:
+                    if attempt == 49 or disk_failure(exc):  # only a busy database is worth another try
                         raise
                     time.sleep(0.05)
             conn.execute("PRAGMA synchronous=NORMAL")
@@ -375,19 +376,25 @@ class SqliteSessionStore(SessionStore):
             self._conn, self._pid = conn, os.getpid()
         return self._conn
 
-    def _run(self, fn, write: bool = False):
-        with self._lock:
-            conn = self._connection()
-            if not write:
-                return fn(conn)
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                result = fn(conn)
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-            return result
+    def _run(self, fn, write: bool = False, default=None):
+        """`fn(connection)`, in a transaction if `write`; `default` when the disk refuses (full,
+        read-only): like Redis unreachable, data is served without being kept."""
+        def run():
+            with self._lock:
+                conn = self._connection()
+                if not write:
+                    return fn(conn)
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    result = fn(conn)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        rollback(conn)
+                    raise
+                return result
+
+        return disk_link(self.path.parent).call(run, default=default)
 
     def get(self, session):
         row = self._run(lambda c: c.execute("SELECT payload, meta FROM entries WHERE session = ?",
@@ -426,7 +433,7 @@ class SqliteSessionStore(SessionStore):
                           "LIMIT -1 OFFSET ?)", (EVICTED_MEMORY,))
             return PutResult(True, tuple(evicted))
 
-        return self._run(run, write=True)
+        return self._run(run, write=True, default=PutResult(False))
 
     def _take_lease(self, session, token):
         self._run(lambda c: c.execute("INSERT INTO leases (token, session, expires) VALUES (?, ?, ?)",
@@ -447,7 +454,7 @@ class SqliteSessionStore(SessionStore):
             return [Entry(s, size, stored, used, bool(leased), json.loads(meta))
                     for s, size, stored, used, meta, leased in rows]
 
-        return self._run(run)
+        return self._run(run, default=[])
 
     def stats(self):
         def run(c):
@@ -455,7 +462,7 @@ class SqliteSessionStore(SessionStore):
             row = c.execute("SELECT value FROM counters WHERE name = 'evictions'").fetchone()
             return {"sessions": sessions, "bytes": size, "evictions": row[0] if row else 0}
 
-        return self._run(run)
+        return self._run(run, default={"sessions": 0, "bytes": 0, "evictions": 0})
 
     def clear(self):
         def run(c):

@@ -35,6 +35,7 @@ import redis
 from redis.exceptions import LockError
 
 from lab.backend import RedisLink, redis_link
+from lab.disk import disk_failure, disk_link
 from lab.i18n import N_
 from lab.settings import Settings
 
@@ -55,7 +56,7 @@ GAVE_UP = "gave-up"  # waited WAIT_SECONDS for the lock, then computed without i
 
 
 class LockUnavailable(RuntimeError):
-    """The lock service cannot be reached (Redis is down)."""
+    """The lock service cannot be reached (Redis is down, the lock files' disk refuses writes)."""
 
 
 class Hold:
@@ -145,6 +146,11 @@ class FileLocker:
             lock.acquire()
         except filelock.Timeout:
             return Hold(False)
+        except OSError as exc:  # a lock file on a read-only or full disk: no lock to take
+            if not disk_failure(exc):
+                raise
+            disk_link(self.directory.parent).note_failure(exc)
+            raise LockUnavailable(f"{type(exc).__name__}: {exc}") from None
         return Hold(True, lock.release)
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from lab.backend import redis_link
+from lab.disk import disk_link
 from lab.settings import Settings
 
 PREFIX = "lab:copies:"
@@ -69,15 +70,19 @@ class SqliteCopies:
         self._lock = threading.Lock()
 
     def _run(self, sql: str, args=()) -> list:
-        with self._lock:
-            if self._conn is None or self._pid != os.getpid():
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                conn = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
-                conn.execute("PRAGMA busy_timeout=10000")
-                conn.execute("CREATE TABLE IF NOT EXISTS copies (name TEXT NOT NULL, pid INTEGER NOT NULL, "
-                             "value TEXT NOT NULL, PRIMARY KEY (name, pid)) WITHOUT ROWID")
-                self._conn, self._pid = conn, os.getpid()
-            return self._conn.execute(sql, args).fetchall()
+        """The rows of `sql`; none when the disk refuses (full, read-only)."""
+        def run():
+            with self._lock:
+                if self._conn is None or self._pid != os.getpid():
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                    conn = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
+                    conn.execute("PRAGMA busy_timeout=10000")
+                    conn.execute("CREATE TABLE IF NOT EXISTS copies (name TEXT NOT NULL, pid INTEGER NOT NULL, "
+                                 "value TEXT NOT NULL, PRIMARY KEY (name, pid)) WITHOUT ROWID")
+                    self._conn, self._pid = conn, os.getpid()
+                return self._conn.execute(sql, args).fetchall()
+
+        return disk_link(self.path.parent).call(run, default=[])
 
     def close(self) -> None:
         with self._lock:

@@ -70,6 +70,19 @@ def redis_server():
 
 
 @pytest.fixture
+def private_redis():
+    """A redis-server of this test's own, which the test may stop and restart (`.stop()`,
+    `.restart()`: same port, empty, as Redis without persistence comes back)."""
+    binary = shutil.which("redis-server")
+    need(binary is not None, "no redis-server binary to start and stop (apt-get install redis-server)")
+    server = RedisServer.start(binary, free_port())
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
 def redis_url(redis_server):
     """A Redis URL on a database of its own, emptied of the lab's keys before the test."""
     url = redis_server.fresh_db_url()

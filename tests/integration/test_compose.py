@@ -29,7 +29,8 @@ def test_compose_file_is_valid_against_the_spec():
 
 def test_compose_services():
     services = COMPOSE["services"]
-    assert set(services) == {"redis", "app"}
+    default = {name for name, service in services.items() if not service.get("profiles")}
+    assert default == {"redis", "app"}, "a plain `docker compose up` starts the app and Redis only"
     redis = services["redis"]
     assert redis["image"].startswith("redis:")
     assert "redis-cli" in redis["healthcheck"]["test"] and "ping" in redis["healthcheck"]["test"]
@@ -55,6 +56,37 @@ def test_dockerfile():
     assert instructions[-1] == 'CMD ["gunicorn", "app:server", "--bind", "0.0.0.0:8050"]'
     for path in ("app.py", "gunicorn.conf.py", "lab", "components", "pages", "assets"):
         assert any(line.startswith("COPY") and path in line.split() for line in instructions), path
+
+
+def test_cluster_profile():
+    """`docker compose --profile cluster up`: two or more app replicas, the same as the app service
+    but for their data volume, sharing one Redis and one SECRET_KEY, behind the official HAProxy
+    image on a port of its own, with the repository's config; each replica named in the config."""
+    services = COMPOSE["services"]
+    cluster = {name: service for name, service in services.items() if "cluster" in service.get("profiles", [])}
+    replicas = {name: s for name, s in cluster.items() if s.get("build") == "."}
+    assert len(replicas) >= 2
+    app = services["app"]
+    for name, replica in replicas.items():
+        assert replica["command"] == app["command"], name
+        env = replica["environment"]
+        assert env["REDIS_URL"] == app["environment"]["REDIS_URL"], "one Redis"
+        assert env["SECRET_KEY"] == "${SECRET_KEY:-}" and env["DATA_DIR"] == "/app/.lab-data", name
+        assert replica["volumes"] == ["cluster-data:/app/.lab-data"], "unset, the key is written once and shared"
+        assert replica["depends_on"] == {"redis": {"condition": "service_healthy"}}
+        assert "ports" not in replica, "reached through the proxy only"
+    assert "cluster-data" in COMPOSE["volumes"]
+
+    (lb,) = [s for s in cluster.values() if s.get("image", "").startswith("haproxy:")]
+    assert lb["volumes"] == ["./deploy/haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro"]
+    (port,) = lb["ports"]
+    assert port == "8060:8060" and "8050" not in port
+    assert set(lb["depends_on"]) == set(replicas)
+    config = (PROJECT_DIR / "deploy" / "haproxy.cfg").read_text()
+    assert re.search(r"^\s*bind \*:8060$", config, re.M)
+    servers = re.findall(r"^\s*server \S+ (\S+):8050\b", config, re.M)
+    assert sorted(servers) == sorted(replicas), "every replica behind the proxy, and only them"
+    assert re.search(r"option httpchk GET /api/health", config)
 
 
 @pytest.mark.redis

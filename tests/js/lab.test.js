@@ -124,3 +124,23 @@ test("storage fallback: a blocked localStorage / sessionStorage is replaced by o
   assert.equal(window.localStorage.getItem("a"), null);
   assert.equal(window.sessionStorage.getItem("nothing"), null);
 });
+
+test("the badge and the banner say when the filesystem backend cannot write its data directory", () => {
+  const { renderBackend } = load(["lab.js"]).dash_clientside.lab;
+  const health = { backend: "filesystem", redis: { configured: false } };
+  const [okBadge, okClass, noBanner, okHidden] = plain(renderBackend({ health: { ...health, degraded: false } }));
+  assert.equal(okHidden, true);
+  assert.equal(noBanner, null);
+  assert.match(JSON.stringify(okBadge), /Filesystem/);
+  assert.equal(okClass, "lab-badge lab-badge-fs");
+
+  const down = { ...health, degraded: true,
+                 data_dir: { path: "/srv/lab-data", writable: false, error: "OSError: [Errno 28] No space left on device" } };
+  const [badge, cls, banner, hidden] = plain(renderBackend({ health: down }));
+  assert.equal(hidden, false);
+  assert.equal(cls, "lab-badge lab-badge-down");
+  assert.match(JSON.stringify(badge), /Disk not writable/);
+  const text = JSON.stringify(banner);
+  assert.match(text, /Degraded mode: the data directory \/srv\/lab-data cannot be written/);
+  assert.match(text, /No space left on device/);
+});

@@ -1,0 +1,118 @@
+"""The data directory as something that can fail while the lab runs: a disk that fills up, a
+volume remounted read-only.
+
+Start-up already refuses a DATA_DIR it cannot write (`lab.settings`). This is for afterwards, on
+the filesystem backend: the on-disk stores (meters, sessions, board, worker copies) and the file
+locks run their SQLite and file calls through `DiskLink.call`, which answers a fallback value
+instead of raising when the disk refuses a write, as `RedisLink.call` does for Redis. Callbacks
+keep answering (they compute without the cache, the meters pause), the degraded banner and
+`/api/health` say the directory cannot be written, and the lab notices by itself when it can
+again. Any other error is a bug and still raises.
+"""
+
+from __future__ import annotations
+
+import errno
+import functools
+import logging
+import os
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+PROBE_EVERY_SECONDS = 1.0  # a worker writes a small probe file at most this often
+PROBE_BYTES = 4096
+
+# SQLite's primary result codes for a directory it cannot write: READONLY, IOERR, FULL, CANTOPEN.
+_SQLITE_CODES = {8, 10, 13, 14}
+_SQLITE_TEXTS = ("disk is full", "readonly", "read-only", "disk i/o error", "unable to open database")
+_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EIO, errno.EACCES, errno.EPERM}
+
+
+def disk_failure(exc: BaseException) -> bool:
+    """Whether `exc` says the disk refused (full, read-only, not permitted), not that the code is wrong."""
+    if isinstance(exc, sqlite3.Error):
+        code = getattr(exc, "sqlite_errorcode", None)
+        if code is not None:
+            return (code & 0xFF) in _SQLITE_CODES
+        return any(text in str(exc).lower() for text in _SQLITE_TEXTS)
+    return isinstance(exc, OSError) and exc.errno in _ERRNOS
+
+
+def rollback(conn: sqlite3.Connection) -> None:
+    """ROLLBACK after a failed write. SQLite has already rolled back after some errors (a full disk),
+    and a second failure must not hide the first."""
+    try:
+        conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass
+
+
+class DiskLink:
+    """A directory's writability as this process last saw it (like a socket's state, per process)."""
+
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+        self._lock = threading.Lock()
+        self._checked_at = float("-inf")
+        self.last_error: str | None = None
+
+    def note_failure(self, exc: BaseException) -> None:
+        """Remember that the disk refused a write (`exc`); logged once until it is writable again."""
+        with self._lock:
+            first = self.last_error is None
+            self.last_error = f"{type(exc).__name__}: {exc}"
+            self._checked_at = time.monotonic()
+        if first:
+            log.warning("the data directory %s cannot be written (%s): degraded mode", self.directory, self.last_error)
+
+    def _succeeded(self) -> None:
+        with self._lock:
+            was = self.last_error
+            self.last_error = None
+            self._checked_at = time.monotonic()
+        if was is not None:
+            log.warning("the data directory %s can be written again", self.directory)
+
+    def call(self, fn: Callable[..., T], *args: Any, default: T = None, **kwargs: Any) -> T:
+        """Run `fn`; when the disk refuses, remember it and return `default` instead of raising."""
+        try:
+            return fn(*args, **kwargs)
+        except (sqlite3.Error, OSError) as exc:
+            if not disk_failure(exc):
+                raise
+            self.note_failure(exc)
+            return default
+
+    def writable(self, fresh: bool = False) -> bool:
+        """Whether a small write succeeds: tried now with `fresh`, otherwise at most once a second."""
+        if fresh or time.monotonic() - self._checked_at >= PROBE_EVERY_SECONDS:
+            self._probe()
+        return self.last_error is None
+
+    def _probe(self) -> None:
+        path = self.directory / f".write-probe-{os.getpid()}"
+        try:
+            # No fsync: a full tmpfs or ext4 refuses the write itself, and a poll must stay cheap.
+            with open(path, "wb") as probe:
+                probe.write(b"\0" * PROBE_BYTES)
+        except OSError as exc:
+            self.note_failure(exc)
+        else:
+            self._succeeded()
+        finally:
+            try:
+                path.unlink()
+            except OSError:
+                pass
+
+
+@functools.lru_cache(maxsize=8)
+def disk_link(directory: Path) -> DiskLink:
+    """The process's link for `directory` (the data directory)."""
+    return DiskLink(Path(directory))
