@@ -153,6 +153,7 @@ WHERE = {
     "aggregations": N_("the browser, aggregated first"),
     "cache-signal": N_("the server cache (Redis or disk), for everyone"),
     "session-cache": N_("the server cache, keyed by a signed session id"),
+    "background": N_("a background job's result store (Diskcache on disk, or Redis for Celery)"),
 }
 
 GUIDE = [
@@ -165,6 +166,8 @@ GUIDE = [
     (N_("Is the result the same for everyone, and slow?"),
      N_("Compute it once on the server, cache it, and signal the readers."), 5),
     (N_("Is it per user and large?"), N_("Keep it on the server, keyed by a signed session id, with a bound."), 6),
+    (N_("Does the step take seconds while many users wait?"),
+     N_("Run it in a background callback (Diskcache, or Celery on Redis) so the web workers stay free."), 8),
 ]
 
 
