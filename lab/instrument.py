@@ -182,7 +182,7 @@ def check_callback_request():
         return _bad_request(f"no server callback has the output {output[:120]!r}")
     request.environ[ENV_CALLBACK] = output
     try:
-        schema.check_request(body, spec)
+        schema.check_request(body, spec, poll=bool(spec.get("background")) and "cacheKey" in request.args)
     except schema.Refused as refused:
         return _refused(output, refused)
     return None
