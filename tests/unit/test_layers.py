@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_FILES = [ROOT / "app.py", *(p for folder in ("lab", "components", "pages") for p in (ROOT / folder).glob("*.py"))]
-LESSONS = ["why_share_state", "global_variable", "dcc_store", "aggregations", "cache_signal", "session_cache"]
+LESSONS = ["why_share_state", "global_variable", "dcc_store", "aggregations", "cache_signal", "session_cache", "background"]
 
 
 def imported_modules(path: Path) -> set[str]:
