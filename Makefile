@@ -38,6 +38,7 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python -m bench.instruments
 	$(BIN)/python -m bench.patterns
 	$(BIN)/python -m bench.compare
+	$(BIN)/python -m bench.background
 
 ## make compare: start a lab under gunicorn, run every pattern through the same users, print the table
 ## (ARGS="--backend redis --workers 1,4 --users 8 --rows 100000 --step 1"; see python -m lab.compare --help)
