@@ -250,6 +250,16 @@ def celery_app(settings: Settings):
     return app
 
 
+def celery_workers_online(settings: Settings, timeout: float = 1.0) -> int:
+    """How many Celery workers answer a ping through the broker (0 without Redis, or none running)."""
+    if not settings.redis_url:
+        return 0
+    try:
+        return len(celery_app(settings).control.ping(timeout=timeout) or [])
+    except Exception:  # an unreachable broker: nobody answers  # noqa: BLE001
+        return 0
+
+
 @functools.lru_cache(maxsize=2)
 def celery_manager(settings: Settings):
     from dash import CeleryManager
@@ -348,6 +358,9 @@ def simulate_users(mode: str, users: int) -> dict:
     settings = get_settings()
     if mode == CELERY and not settings.redis_url:
         return {"error": _("The Celery variant needs Redis: start the lab with REDIS_URL set.")}
+    if mode == CELERY and not celery_workers_online(settings):
+        return {"error": _("No Celery worker answers: start one beside the app (python app.py does it when "
+                           "REDIS_URL is set; with plain gunicorn run: celery -A app:celery_app worker).")}
     workers = server_info()
     if workers["server"] == "gunicorn" and len(workers["workers"]) < 2:
         return {"error": _("This needs at least 2 workers: the worker that fires the users waits for their answers, "

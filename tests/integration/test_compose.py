@@ -87,7 +87,7 @@ def test_compose_worker_command_runs_background_jobs(lab_server, redis_url, tmp_
     """The worker service's command, here, beside the app service's: a Celery job of lesson 8 runs on it."""
     from lab import background
     from lab.crowd import Address
-    from lab.http_client import visit_token
+    from lab.http_client import callback_body, exchange, visit_token
     from lab.local_servers import stop_process
 
     env = {"STEP_SECONDS": "0.3", "SECRET_KEY": "compose-test-secret-key"}
@@ -95,6 +95,12 @@ def test_compose_worker_command_runs_background_jobs(lab_server, redis_url, tmp_
     worker = COMPOSE["services"]["worker"]
     command = [str(Path(sys.executable).with_name(worker["command"][0])),
                *[interpolate(part) for part in worker["command"][1:]]]
+    P = background.PATTERN
+    crowd = callback_body([f"{P}-crowd-results.data", f"{P}-crowd-view.children"], {f"{P}-crowd-fire.n_clicks": 1},
+                          state={f"{P}-crowd-mode.value": background.CELERY, f"{P}-crowd-users.value": 2,
+                                 "lab-workers-token.value": None, f"{P}-crowd-results.data": {}})
+    alone = exchange(server.url, crowd, timeout=60).json()["response"][f"{P}-crowd-view"]["children"]
+    assert "No Celery worker answers" in str(alone), "gunicorn alone says the worker is missing, at once"
     proc = subprocess.Popen(command, cwd=PROJECT_DIR, env={**server.environment(), **env, "REDIS_URL": redis_url},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
