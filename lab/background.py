@@ -205,7 +205,7 @@ def _shared_diskcache_manager_class():
         worker that started it as soon as it ends (a thread joins it), and terminating a job that
         has already ended returns at once. Without these, the poll that collects a result on
         another worker waits a full second on the job's zombie (`psutil.wait(1)`), holding that
-        web worker."""
+        web worker, and a job that ends while it is being terminated answers 500."""
 
         def call_job_fn(self, key, job_fn, args, context):
             from multiprocess import Process
@@ -221,9 +221,9 @@ def _shared_diskcache_manager_class():
             try:
                 if job is None or psutil.Process(int(job)).status() == psutil.STATUS_ZOMBIE:
                     return
-            except (psutil.Error, ValueError):
-                return
-            super().terminate_job(job)
+                super().terminate_job(job)
+            except (psutil.NoSuchProcess, ValueError):
+                return  # it ended meanwhile (Dash's own terminate_job lets that race escape as a 500)
 
     return SharedDiskcacheManager
 

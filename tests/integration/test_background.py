@@ -18,7 +18,7 @@ from lab.http_client import callback_body, exchange, render_page, visit_token
 pytestmark = pytest.mark.gunicorn
 
 P = lesson.PATTERN
-STEP = 1.0
+STEP = 2.0  # long enough that a busy web worker and a free one differ even on a loaded machine
 
 
 def fire(server, mode, users=8, token=None):
@@ -32,6 +32,8 @@ def fire(server, mode, users=8, token=None):
 
 def crowd_run(server, mode):
     reply = fire(server, mode)
+    data = reply.json()["response"][f"{P}-crowd-results"]["data"]
+    assert mode in data, reply.json()["response"][f"{P}-crowd-view"]["children"]
     return reply.json()["response"][f"{P}-crowd-results"]["data"][mode], int(reply.headers["X-Lab-Worker"])
 
 
@@ -57,12 +59,24 @@ def fs_server(module_server):
     return module_server(workers=3, env={"STEP_SECONDS": str(STEP)})
 
 
+def wait_for_celery(redis_url: str, timeout: float = 30) -> None:
+    """gunicorn answers before the Celery worker beside it does: wait until it answers a ping."""
+    from celery import Celery
+
+    app = Celery(broker=redis_url, backend=redis_url)
+    deadline = time.monotonic() + timeout
+    while not app.control.ping(timeout=0.5):
+        assert time.monotonic() < deadline, "no Celery worker answered"
+
+
 @pytest.fixture(scope="module")
 def redis_lab(module_server, redis_server):
     """`python app.py` with REDIS_URL: gunicorn and, beside it, a Celery worker."""
-    return module_server(workers=3, redis_url=redis_server.fresh_db_url(),
-                         env={"STEP_SECONDS": str(STEP), "CELERY_WORKERS": "4"},
-                         argv=lambda port: [sys.executable, "app.py", "--workers", "3", "--port", str(port)])
+    url = redis_server.fresh_db_url()
+    server = module_server(workers=3, redis_url=url, env={"STEP_SECONDS": str(STEP), "CELERY_WORKERS": "4"},
+                           argv=lambda port: [sys.executable, "app.py", "--workers", "3", "--port", str(port)])
+    wait_for_celery(url)
+    return server
 
 
 def test_plain_callbacks_hold_every_web_worker(fs_server):
