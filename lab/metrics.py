@@ -446,20 +446,6 @@ class SqliteMetrics(MetricsStore):
         self._pid: int | None = None
         self._lock = threading.Lock()
         self._next_sweep = 0.0
-        os.register_at_fork(after_in_child=self._forked)
-
-    def _forked(self) -> None:
-        """A process forked from one that had the database open (a background job forked from a web
-        worker): drop the inherited connection before opening its own. Left open, SQLite's per-process
-        lock bookkeeping, copied mid-transaction from the parent, made the child's first write fail at
-        once with "database is locked". Closing it touches only this process's locks."""
-        self._lock = threading.Lock()  # the parent's flusher may have held it at the fork
-        inherited, self._conn = self._conn, None
-        if inherited is not None:
-            try:
-                inherited.close()
-            except sqlite3.Error:
-                pass
 
     @staticmethod
     def create(path: Path) -> None:
