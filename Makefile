@@ -40,6 +40,7 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python -m bench.compare
 	$(BIN)/python -m bench.send_less
 	$(BIN)/python -m bench.load
+	$(BIN)/python -m bench.background
 
 ## make compare: start a lab under gunicorn, run every pattern through the same users, print the table
 ## (ARGS="--backend redis --workers 1,4 --users 8 --rows 100000 --step 1"; see python -m lab.compare --help)

@@ -301,7 +301,8 @@
     });
     var last = null;
     (meters.calls || []).some(function (call) {
-      if (call.p === config.pattern && inScope(ownerOf(call.cb), scope)) { last = call; return true; }
+      // A background job's span (`ln`) is no HTTP request: it has no bytes of its own.
+      if (!call.ln && call.p === config.pattern && inScope(ownerOf(call.cb), scope)) { last = call; return true; }
       return false;
     });
     var lastWorker = {};
@@ -359,7 +360,7 @@
     var liveView = [el("Strong", { className: "lab-strip-count" }, live.length === 1 ? t("1 live") : t("%(count)s live", { count: live.length }))]
       .concat(live.map(function (pid) { return chip(pid, live, t("worker process %(pid)s", { pid: pid })); }));
 
-    var calls = ((snapshot.meters || {}).calls || []).slice(0, 14).reverse();
+    var calls = ((snapshot.meters || {}).calls || []).filter(function (c) { return !c.ln; }).slice(0, 14).reverse();
     var mine = calls.length ? calls.map(function (call) {
       return chip(call.pid, live, shortCallback(call.cb) + " · " + formatDuration((call.t1 - call.t0) * 1000) +
                   " · PID " + call.pid, String(call.pid).slice(-3));
@@ -394,10 +395,18 @@
     calls = calls.filter(function (c) { return c.p === config.pattern && inScope(ownerOf(c.cb), config.scope); });
     var newest = calls.reduce(function (m, c) { return Math.max(m, c.t1); }, 0);
     calls = calls.filter(function (c) { return c.t1 >= newest - 60; });
+    // Web workers first (every live one, busy or not), then background processes (job processes,
+    // Celery workers: calls marked `ln`), each on a lane of its own, labelled as such.
+    var background = {};
+    calls.forEach(function (c) { if (c.ln) { background[c.pid] = true; } });
     var lanes = live.slice();
-    calls.forEach(function (c) { if (lanes.indexOf(c.pid) === -1) { lanes.push(c.pid); } });
+    calls.forEach(function (c) { if (!c.ln && lanes.indexOf(c.pid) === -1) { lanes.push(c.pid); } });
     lanes.sort(function (a, b) { return a - b; });
-    var laneName = function (pid) { return "PID " + pid + (live.indexOf(pid) === -1 ? " " + t("(gone)") : ""); };
+    lanes = lanes.concat(Object.keys(background).map(Number).sort(function (a, b) { return a - b; }));
+    var laneName = function (pid) {
+      if (background[pid]) { return t("background %(pid)s", { pid: pid }); }
+      return "PID " + pid + (live.indexOf(pid) === -1 ? " " + t("(gone)") : "");
+    };
 
     var byCallback = {};
     calls.forEach(function (c) {
@@ -414,7 +423,8 @@
         y: cs.map(function (c) { return laneName(c.pid); }),
         base: cs.map(function (c) { return new Date(c.t0 * 1000).toISOString(); }),
         x: cs.map(function (c) { return Math.max(1, (c.t1 - c.t0) * 1000); }),
-        marker: { color: cs.map(function (c) { return workerColor(c.pid, live); }), opacity: 0.85,
+        marker: { color: cs.map(function (c) { return c.ln ? color("background") || color("gone") : workerColor(c.pid, live); }),
+                  opacity: 0.85,
                   line: { color: color("ink"), width: 1 } },
         customdata: cs.map(function (c) {
           return [formatDuration((c.t1 - c.t0) * 1000), formatBytes(c.up), formatBytes(c.down), c.pid];

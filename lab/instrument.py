@@ -182,7 +182,7 @@ def check_callback_request():
         return _bad_request(f"no server callback has the output {output[:120]!r}")
     request.environ[ENV_CALLBACK] = output
     try:
-        schema.check_request(body, spec)
+        schema.check_request(body, spec, poll=bool(spec.get("background")) and "cacheKey" in request.args)
     except schema.Refused as refused:
         return _refused(output, refused)
     return None
@@ -259,16 +259,17 @@ _UNSET = object()
 
 
 @contextmanager
-def expensive_step(pattern: str, step: str = "main", session=_UNSET) -> Iterator[None]:
+def expensive_step(pattern: str, step: str = "main", session=_UNSET, web_worker: bool = True) -> Iterator[None]:
     """Mark one real execution of an expensive step: counted across all workers (for the session
     and for everyone), logged, and timed as the `step` phase of the current callback.
 
-    `session` defaults to the visit that sent the current callback.
+    `session` defaults to the visit that sent the current callback; `web_worker=False` in a
+    background process (a job process, a Celery worker), which has no request to time.
     """
     settings = get_settings()
     sid = current_session() if session is _UNSET else session
     if settings.instruments:
-        store_for(settings).count_execution(pattern, step, sid)
+        store_for(settings).count_execution(pattern, step, sid, web_worker=web_worker)
     log.info("expensive step ran: pattern=%s step=%s pid=%d", pattern, step, os.getpid())
     if has_request_context() and ENV_STEPS in request.environ:
         request.environ[ENV_STEPS] += 1

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
+import subprocess
 import sys
 
 from lab.settings import MAX_WORKERS, SettingsError, get_settings
@@ -84,5 +86,66 @@ def main(dash_app, argv: list[str] | None = None) -> int:
         print(f"Dev server (one process, debug on) at {settings.url}  backend: {settings.backend}", flush=True)
         dash_app.run(host=settings.host, port=settings.port, debug=True)
         return 0
-    serve_gunicorn(dash_app.server, gunicorn_options())
+    celery = start_celery_worker(settings)
+    try:
+        serve_gunicorn(dash_app.server, gunicorn_options())
+    finally:
+        if celery is not None:
+            stop_celery_worker(celery, settings)
     return 0
+
+
+def celery_command(settings) -> list[str]:
+    """The Celery worker that runs lesson 8's background jobs: the same command as the compose
+    file's worker service, with a node name of its own (several labs may share one Redis)."""
+    return [sys.executable, "-m", "celery", "-A", "app:celery_app", "worker", "--loglevel", "WARNING",
+            "--concurrency", str(settings.celery_workers), "--without-gossip", "--without-mingle",
+            "--hostname", f"lab-{os.getpid()}@%h"]
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Linux: the Celery worker gets SIGTERM if the launcher dies without stopping it."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def start_celery_worker(settings) -> subprocess.Popen | None:
+    """With REDIS_URL set: a Celery worker beside gunicorn (stopped with it). Without Redis there is
+    nothing to start: lesson 8 says its Celery variant needs Redis."""
+    from lab.settings import PROJECT_DIR
+    from lab.workers import NOT_WORKERS_ENV
+
+    if not settings.redis_url:
+        return None
+    proc = subprocess.Popen(celery_command(settings), cwd=PROJECT_DIR,
+                            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+    os.environ[NOT_WORKERS_ENV] = str(proc.pid)  # it is a child of gunicorn's master, not a web worker
+    print(f"Celery worker for background callbacks: PID {proc.pid}, concurrency {settings.celery_workers}",
+          flush=True)
+    return proc
+
+
+def stop_celery_worker(proc: subprocess.Popen, settings) -> None:
+    """SIGTERM (a warm shutdown: running jobs finish), then SIGKILL to it and its pool if it lingers."""
+    import psutil
+
+    try:
+        pool = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.Error:
+        pool = []
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(settings.step_seconds + 10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+    for child in pool:
+        try:
+            child.kill()
+        except psutil.Error:
+            pass

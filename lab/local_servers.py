@@ -25,7 +25,7 @@ from lab.session_store import RedisSessionStore
 
 LAB_ENV = ("REDIS_URL", "CACHE_DIR", "DATA_DIR", "WORKERS", "HOST", "PORT", "STEP_SECONDS", "MAX_SESSIONS",
            "CACHE_TIMEOUT", "INSTRUCTOR_TOKEN", "SECRET_KEY", "LAB_GUNICORN_MASTER_PID", "VISIT_IDLE_SECONDS",
-           "MAX_VISITS", "INSTRUMENTS")
+           "MAX_VISITS", "INSTRUMENTS", "CELERY_WORKERS", "LAB_NOT_WEB_WORKERS")
 
 
 def free_port() -> int:

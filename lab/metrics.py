@@ -80,19 +80,21 @@ class Call:
     status: int
     phases: dict[str, float] = field(default_factory=dict)  # ms spent in named parts, e.g. "step"
     steps: int = 0  # real executions of expensive steps during this callback
+    lane: str = ""  # "bg": a background job's span (no HTTP request): shown on the timeline, never counted
 
     def as_json(self) -> dict:
         """Compact form sent to browsers once a second: keep the keys short."""
         return {"p": self.pattern, "cb": self.callback, "pid": self.pid, "t0": round(self.start, 4),
                 "t1": round(self.end, 4), "up": self.bytes_in, "down": self.bytes_out, "st": self.status,
-                "ph": self.phases, "sn": self.steps}
+                "ph": self.phases, "sn": self.steps, **({"ln": self.lane} if self.lane else {})}
 
     def encode(self) -> str:
         """`json.dumps(self.as_json())`, compact, several times faster (the flusher's hot path)."""
         phases = json.dumps(self.phases, separators=(",", ":")) if self.phases else "{}"
         return (f'{{"p":{_json_string(self.pattern)},"cb":{_json_string(self.callback)},"pid":{self.pid},'
                 f'"t0":{round(self.start, 4)!r},"t1":{round(self.end, 4)!r},"up":{self.bytes_in},'
-                f'"down":{self.bytes_out},"st":{self.status},"ph":{phases},"sn":{self.steps}}}')
+                f'"down":{self.bytes_out},"st":{self.status},"ph":{phases},"sn":{self.steps}'
+                + (f',"ln":{_json_string(self.lane)}}}' if self.lane else "}"))
 
 
 _JSON_STRINGS: dict[str, str] = {}
@@ -189,6 +191,10 @@ class MetricsStore(ABC):
         latencies: dict[tuple[str, int], int] = collections.defaultdict(int)
         recent: dict[str, list[Call]] = {}
         for call in calls:
+            if call.lane:  # a background job's span: the timeline shows it, no counter does
+                if call.session:
+                    recent.setdefault(call.session, []).append(call)
+                continue
             key = (call.pattern, call.pid, call.session, call.callback)
             ms = (call.end - call.start) * 1000.0
             sums = groups.get(key)
@@ -223,14 +229,18 @@ class MetricsStore(ABC):
         encoded = {s: [c.encode() for c in cs[-RECENT_PER_SESSION:]] for s, cs in recent.items()}
         self._apply([(scope, name, delta) for (scope, name), delta in totals.items()], encoded)
 
-    def count_execution(self, pattern: str, step: str, session: str | None, pid: int | None = None) -> None:
-        """One real execution of an expensive step (written at once, not batched)."""
+    def count_execution(self, pattern: str, step: str, session: str | None, pid: int | None = None,
+                        web_worker: bool = True) -> None:
+        """One real execution of an expensive step (written at once, not batched). A background
+        process (`web_worker=False`: a job process or a Celery worker) counts for the lesson and
+        the visit, not as a web worker: job processes come and go, one per job."""
         pid = os.getpid() if pid is None else pid
         increments: list[Increment] = [
             (f"P|{pattern}", "recomputes", 1),
             (f"P|{pattern}", f"recomputes|{step}", 1),
-            (f"W|{pid}", "recomputes", 1),
         ]
+        if web_worker:
+            increments.append((f"W|{pid}", "recomputes", 1))
         if session:
             increments.append((f"S|{session}", f"{pattern}|recomputes|{step}", 1))
         self._apply(increments, {})

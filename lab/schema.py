@@ -421,9 +421,11 @@ def _check_outputs(body: dict, key: str) -> None:
                 raise Refused(f"output {prop}: the body names another property")
 
 
-def check_request(body: Any, spec: dict) -> None:
+def check_request(body: Any, spec: dict, poll: bool = False) -> None:
     """Refused unless `body` is a well-formed request for the callback `spec` (an entry of
-    `app.callback_map`) whose every value passes its declared rule."""
+    `app.callback_map`) whose every value passes its declared rule. A background callback's poll
+    (`poll`: dash-renderer asking for a job's progress and result) carries null values, which Dash
+    never reads then: null passes, anything else is still checked."""
     if type(body) is not dict:
         raise Refused("the body must be a JSON object, as dash-renderer sends it")
     if type(body.get("output")) is str and "outputs" in body:  # older renderers send no outputs
@@ -445,6 +447,8 @@ def check_request(body: Any, spec: dict) -> None:
                 rule = rule_for(expected, dep["property"])
                 if rule is None:
                     raise Refused(f"{where} is not an input this lab accepts")
+                if poll and entry.get("value") is None:
+                    continue
                 rule.check(entry.get("value"), where)
 
 

@@ -30,6 +30,7 @@ class Settings:
     data_dir: Path = PROJECT_DIR / ".lab-data"
     cache_dir: Path = PROJECT_DIR / ".lab-data" / "cache"
     workers: int = 4
+    celery_workers: int = 4
     host: str = "127.0.0.1"
     port: int = 8050
     step_seconds: float = 3.0
@@ -188,6 +189,7 @@ def load_settings(env=None) -> Settings:
         data_dir=data_dir,
         cache_dir=_dir(env, "CACHE_DIR", data_dir / "cache"),
         workers=_int(env, "WORKERS", 4, 1, MAX_WORKERS),
+        celery_workers=_int(env, "CELERY_WORKERS", 4, 1, MAX_WORKERS),
         host=_host(env),
         port=_int(env, "PORT", 8050, 1, 65535),
         step_seconds=_float(env, "STEP_SECONDS", 3.0, 0.0, 60.0),

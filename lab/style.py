@@ -28,6 +28,7 @@ CARD_BORDER = "#e3e7f0"
 PLOT_BACKGROUND = "#fbfcfe"
 GRID = "#e3e7f0"
 GONE = "#6b7280"  # a worker that is no longer live
+BACKGROUND_JOB = "#334155"  # a background process (job process, Celery worker) on the timeline
 FONT = "system-ui, sans-serif"
 
 # One colour per live worker, in PID order (the worker strip, the timeline, the chips).
@@ -46,7 +47,7 @@ def css_variables() -> dict[str, str]:
     """Every colour above as a CSS custom property (`--lab-ink`, `--lab-worker-0`, `--lab-fruit-figs`…)."""
     named = {"ink": INK, "muted": MUTED, "accent": ACCENT, "accent-soft": ACCENT_SOFT, "ok": OK, "bad": BAD,
              "warn": WARN, "bg": BACKGROUND, "card-border": CARD_BORDER, "plot-bg": PLOT_BACKGROUND, "grid": GRID,
-             "gone": GONE}
+             "gone": GONE, "background": BACKGROUND_JOB}
     variables = {f"--lab-{name}": value for name, value in named.items()}
     variables.update({f"--lab-worker-{i}": color for i, color in enumerate(WORKERS)})
     variables.update({f"--lab-fruit-{fruit}": color for fruit, color in FRUITS.items()})

@@ -15,6 +15,9 @@ import time
 import psutil
 
 MASTER_PID_ENV = "LAB_GUNICORN_MASTER_PID"
+# `python app.py` starts a Celery worker as a child of the process that becomes gunicorn's master:
+# its PID is exported here (workers inherit it) so that it is never listed as a web worker.
+NOT_WORKERS_ENV = "LAB_NOT_WEB_WORKERS"
 SIGNAL_SPACING_SECONDS = 0.05
 
 
@@ -34,8 +37,11 @@ def live_workers(master_pid: int | None) -> list[int]:
         children = psutil.Process(master_pid).children()
     except psutil.Error:
         return []
+    others = {int(p) for p in os.environ.get(NOT_WORKERS_ENV, "").split(",") if p.isdigit()}
     pids = []
     for child in children:
+        if child.pid in others:
+            continue
         try:
             if child.status() != psutil.STATUS_ZOMBIE:
                 pids.append(child.pid)

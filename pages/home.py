@@ -154,6 +154,7 @@ WHERE = {
     "cache-signal": N_("the server cache (Redis or disk), for everyone"),
     "session-cache": N_("the server cache, keyed by a signed session id"),
     "send-less": N_("wherever it lives: only the change travels (a Patch, a clientside callback, a key)"),
+    "background": N_("a background job's result store (Diskcache on disk, or Redis for Celery)"),
 }
 
 GUIDE = [
@@ -168,6 +169,8 @@ GUIDE = [
     (N_("Is it per user and large?"), N_("Keep it on the server, keyed by a signed session id, with a bound."), 6),
     (N_("Do callbacks resend what the browser already has?"),
      N_("Return a Patch, convert in a clientside callback, read a key instead of a large store."), 7),
+    (N_("Does the step take seconds while many users wait?"),
+     N_("Run it in a background callback (Diskcache, or Celery on Redis) so the web workers stay free."), 8),
 ]
 
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psutil
 import pytest
 import yaml
 
@@ -30,7 +31,7 @@ def test_compose_file_is_valid_against_the_spec():
 def test_compose_services():
     services = COMPOSE["services"]
     default = {name for name, service in services.items() if not service.get("profiles")}
-    assert default == {"redis", "app"}, "a plain `docker compose up` starts the app and Redis only"
+    assert default == {"redis", "app", "worker"}, "a plain `docker compose up` starts the app, its Celery worker and Redis only"
     redis = services["redis"]
     assert redis["image"].startswith("redis:")
     assert "redis-cli" in redis["healthcheck"]["test"] and "ping" in redis["healthcheck"]["test"]
@@ -42,6 +43,11 @@ def test_compose_services():
     assert interpolate(app["environment"]["WORKERS"]) == "4"
     assert "8050:8050" in app["ports"]
     assert app["depends_on"] == {"redis": {"condition": "service_healthy"}}
+    worker = services["worker"]
+    assert worker["build"] == app["build"], "the worker runs the same image"
+    assert worker["command"][:4] == ["celery", "-A", "app:celery_app", "worker"]
+    assert worker["environment"]["REDIS_URL"] == app["environment"]["REDIS_URL"]
+    assert worker["depends_on"] == {"redis": {"condition": "service_healthy"}}
     for name, service in services.items():  # the schema does not catch a dangling depends_on
         assert set(service.get("depends_on", {})) <= set(services), name
 
@@ -106,3 +112,34 @@ def test_compose_command_runs_the_app(lab_server, redis_url):
     health = server.health()
     assert health["backend"] == "redis" and health["redis"]["reachable"] is True
     assert len(health["workers"]) == 4
+
+
+@pytest.mark.redis
+def test_compose_worker_command_runs_background_jobs(lab_server, redis_url, tmp_path):
+    """The worker service's command, here, beside the app service's: a Celery job of lesson 8 runs on it."""
+    from lab import background
+    from lab.crowd import Address
+    from lab.http_client import callback_body, exchange, visit_token
+    from lab.local_servers import stop_process
+
+    env = {"STEP_SECONDS": "0.3", "SECRET_KEY": "compose-test-secret-key"}
+    server = lab_server(workers=2, redis_url=redis_url, env=env)
+    worker = COMPOSE["services"]["worker"]
+    command = [str(Path(sys.executable).with_name(worker["command"][0])),
+               *[interpolate(part) for part in worker["command"][1:]]]
+    P = background.PATTERN
+    crowd = callback_body([f"{P}-crowd-results.data", f"{P}-crowd-view.children"], {f"{P}-crowd-fire.n_clicks": 1},
+                          state={f"{P}-crowd-mode.value": background.CELERY, f"{P}-crowd-users.value": 2,
+                                 "lab-workers-token.value": None, f"{P}-crowd-results.data": {}})
+    alone = exchange(server.url, crowd, timeout=60).json()["response"][f"{P}-crowd-view"]["children"]
+    assert "No Celery worker answers" in str(alone), "gunicorn alone says the worker is missing, at once"
+    proc = subprocess.Popen(command, cwd=PROJECT_DIR, env={**server.environment(), **env, "REDIS_URL": redis_url},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        outcome = background.Outcome(1, "A")
+        background.ask(Address("http", "127.0.0.1", server.port), background.run_body(background.CELERY, "A"),
+                       {"X-Lab-Session": visit_token(server.url)}, 60, outcome)
+        assert outcome.result and outcome.result["pid"] not in server.health()["workers"], outcome
+        assert outcome.result["pid"] in {p.pid for p in psutil.Process(proc.pid).children(recursive=True)}
+    finally:
+        stop_process(proc)

@@ -91,6 +91,21 @@ test("the timeline has a lane per live worker and a bar per call, in the shell's
   assert.deepEqual(bars[0].customdata[0], ["500 ms", "10 B", "2.00 KB", 20]);
 });
 
+test("background jobs get lanes of their own after the web workers, and never count as the last callback", () => {
+  const window = load(["lab.js"], { cssVariables: COLORS });
+  const calls = [
+    { p: "background", cb: "background-live-diskcache-job.run", pid: 77, t0: 100, t1: 101, up: 0, down: 0, ln: "bg" },
+    { p: "background", cb: "background-live-diskcache-result.data", pid: 10, t0: 100, t1: 100.1, up: 300, down: 40 },
+  ];
+  const figure = plain(window.dash_clientside.lab.renderTimeline({ health: { workers: [10, 20] }, meters: { calls } },
+    { pattern: "background", scope: "background-live" }));
+  assert.deepEqual(figure.layout.yaxis.categoryarray, ["PID 10", "PID 20", "background 77"]);
+  const [tiles] = plain(window.dash_clientside.lab.renderMeters(
+    { instruments: true, health: { workers: [10] }, meters: { recomputes: { mine: {}, everyone: {} }, callbacks: {}, calls } },
+    { pattern: "background", scope: "background-live" }));
+  assert.equal(tiles.props.children[1].props.children[1].props.children, "300 B");
+});
+
 test("the meters count this visit's bytes in scope and everyone's executions", () => {
   const window = load(["lab.js"], { cssVariables: COLORS });
   const snapshot = { instruments: true, health: { workers: [10] }, meters: {

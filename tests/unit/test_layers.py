@@ -13,7 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 APP_FILES = [ROOT / "app.py", *(p for folder in ("lab", "components", "pages") for p in (ROOT / folder).glob("*.py"))]
 LESSONS = ["why_share_state", "global_variable", "dcc_store", "aggregations", "cache_signal", "session_cache",
-           "send_less"]
+           "send_less", "background"]
 
 
 def imported_modules(path: Path) -> set[str]:

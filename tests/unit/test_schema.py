@@ -96,6 +96,15 @@ def test_crafted_requests_are_refused_with_a_message(crafted, says):
         check_request(crafted, SPEC)
 
 
+def test_a_background_poll_may_send_nulls_but_nothing_else():
+    """dash-renderer's polls for a background job send null values (Dash reads only the job's handles)."""
+    check_request(body(shop=None, rows=None), SPEC, poll=True)
+    with pytest.raises(Refused, match="p-shop"):
+        check_request(body(shop=None), SPEC)
+    with pytest.raises(Refused, match="p-shop"):
+        check_request(body(shop="Z"), SPEC, poll=True)
+
+
 def test_a_property_with_no_rule_is_refused_and_listed():
     spec = {"inputs": [{"id": "p-other", "property": "value"}], "state": []}
     crafted = {"inputs": [{"id": "p-other", "property": "value", "value": 1}], "changedPropIds": []}
