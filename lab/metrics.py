@@ -447,6 +447,27 @@ class SqliteMetrics(MetricsStore):
         self._pid: int | None = None
         self._lock = threading.Lock()
         self._next_sweep = 0.0
+        self._inherited: list[sqlite3.Connection] = []
+        os.register_at_fork(before=self._before_fork, after_in_parent=self._after_fork_in_parent,
+                            after_in_child=self._after_fork_in_child)
+
+    # A process forked from one that has the database open (a background job forked from a web
+    # worker) must not inherit it mid-statement: SQLite's per-process lock bookkeeping, copied while
+    # the flusher was writing, made about one job in 30 fail its first write with "database is
+    # locked". So a fork waits for the connection to be idle, and the child leaves the inherited
+    # connection alone: never used, and never closed (closing it in the child could release the
+    # child's own POSIX locks, or wait on a mutex another thread held at the fork); it opens its own.
+    def _before_fork(self) -> None:
+        self._lock.acquire()
+
+    def _after_fork_in_parent(self) -> None:
+        self._lock.release()
+
+    def _after_fork_in_child(self) -> None:
+        self._lock = threading.Lock()
+        if self._conn is not None:
+            self._inherited.append(self._conn)
+            self._conn = None
 
     @staticmethod
     def create(path: Path) -> None:
