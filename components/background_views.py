@@ -30,8 +30,11 @@ def mode_card(mode: str, redis: bool):
     if mode in BACKGROUND_MODES:
         controls.append(dbc.Button(_("Cancel"), id=ids.cancel[mode], n_clicks=0, color="secondary", outline=True,
                                    disabled=True))
-        extra.append(html.Div(dbc.Progress(id=ids.progress[mode], value=0, label="", className="background-progress mt-2"),
-                              role="group", **{"aria-label": _("Progress of the background job")}))
+        # dbc.Progress takes no aria-label: assets/a11y.js names its bar from this <label for>.
+        extra.append(html.Div([html.Label(_("Progress of the background job"), htmlFor=ids.progress[mode],
+                                          className="visually-hidden"),
+                               dbc.Progress(id=ids.progress[mode], value=0, label="",
+                                            className="background-progress mt-2")]))
     return html.Div([
         html.H3(_(MODES[mode])),
         html.P(where, className="lab-muted"),
