@@ -254,8 +254,12 @@ def celery_workers_online(settings: Settings, timeout: float = 1.0) -> int:
     """How many Celery workers answer a ping through the broker (0 without Redis, or none running)."""
     if not settings.redis_url:
         return 0
+    app = celery_app(settings)
     try:
-        return len(celery_app(settings).control.ping(timeout=timeout) or [])
+        # A connection of its own, closed at once: a pooled channel left waiting on its reply queue
+        # is what kombu's after-fork cleanup blocks on in a process forked later.
+        with app.connection_for_write() as connection:
+            return len(app.control.ping(timeout=timeout, connection=connection) or [])
     except Exception:  # an unreachable broker: nobody answers  # noqa: BLE001
         return 0
 

@@ -63,10 +63,18 @@ def wait_for_celery(redis_url: str, timeout: float = 30) -> None:
     """gunicorn answers before the Celery worker beside it does: wait until it answers a ping."""
     from celery import Celery
 
+    # A connection of its own, closed at the end: a pooled one would stay in this process, and
+    # kombu's after-fork hook would hang any later multiprocessing fork of the test run on it.
     app = Celery(broker=redis_url, backend=redis_url)
     deadline = time.monotonic() + timeout
-    while not app.control.ping(timeout=0.5):
-        assert time.monotonic() < deadline, "no Celery worker answered"
+    try:
+        while True:
+            with app.connection_for_write() as connection:
+                if app.control.ping(timeout=0.5, connection=connection):
+                    return
+            assert time.monotonic() < deadline, "no Celery worker answered"
+    finally:
+        app.close()
 
 
 @pytest.fixture(scope="module")
