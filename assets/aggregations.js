@@ -98,7 +98,7 @@
         " " + t("to use one subset of") + " ", el("Strong", {}, formatBytes(s.apples) + " / " + formatBytes(s.oranges) +
         " / " + formatBytes(s.figs)), " (" + t("apples") + " / " + t("oranges") + " / " + t("figs") + ")."]);
     }
-    return [headline(done[0], done[2]), table, why];
+    return [headline(done[0], done[2]), el("Div", { className: "table-responsive" }, table), why];
   }
 
   window.dash_clientside = window.dash_clientside || {};

@@ -337,7 +337,7 @@
     var details = el("Details", { className: "lab-breakdown-details" }, [
       el("Summary", {}, count === 1 ? t("Per callback (1 call this visit)")
                                     : t("Per callback (%(count)s calls this visit)", { count: count })),
-      table
+      el("Div", { className: "table-responsive" }, table)  // scrolls in its own box on a narrow screen
     ]);
     return [el("Div", { className: "lab-meter-tiles" }, tiles), details];
   }

@@ -7,6 +7,7 @@ scrolling sideways; every control must be reachable with Tab and show where the 
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 import app  # noqa: F401  (fills dash.page_registry in this process)
 from components.shell import nav_pages
@@ -43,6 +44,13 @@ def _describe(violations) -> str:
 
 
 def _assert_no_sideways_scrolling(tab, path: str) -> None:
+    # Graphs follow a new window width a moment later (Plotly's resize is debounced): give the
+    # layout up to 5 s to settle, then measure.
+    fits = "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    try:
+        tab.wait_for_function(fits, timeout=5_000)
+    except PlaywrightTimeout:
+        pass
     widths = tab.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
     assert widths[0] <= widths[1], f"{path} is {widths[0]} px wide in a {widths[1]} px window"
 
@@ -61,7 +69,6 @@ def test_a11y001_axe_finds_no_serious_violation_and_nothing_scrolls_sideways(bro
         assert results.response["passes"], "axe ran no rule: the check itself is broken"
         _assert_no_sideways_scrolling(tab, path)
         tab.set_viewport_size({"width": 640, "height": 360})
-        tab.wait_for_timeout(300)  # the layout settles at the new width
         _assert_no_sideways_scrolling(tab, path)
     finally:
         ctx.close()
