@@ -19,15 +19,13 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import sqlite3
-import threading
 import time
 from abc import ABC, abstractmethod
 from pathlib import Path
 
 from lab.backend import RedisLink, redis_link
-from lab.disk import disk_link, rollback
+from lab.disk import ProcessConnection, disk_link
 from lab.settings import Settings
 
 
@@ -131,9 +129,14 @@ class SqliteBoard(Board):
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self._conn: sqlite3.Connection | None = None
-        self._pid: int | None = None
-        self._lock = threading.Lock()
+        self._db = ProcessConnection(self.path, self._open)
+
+    @classmethod
+    def _open(cls, path: Path) -> sqlite3.Connection:
+        cls.create(path)
+        conn = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout=10000")
+        return conn
 
     @staticmethod
     def create(path: Path) -> None:
@@ -148,27 +151,7 @@ class SqliteBoard(Board):
 
     def _run(self, fn, write: bool = False):
         """`fn(connection)`, in a transaction if `write`; None when the disk refuses (full, read-only)."""
-        def run():
-            with self._lock:
-                if self._conn is None or self._pid != os.getpid():
-                    self.create(self.path)
-                    self._conn = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
-                    self._conn.execute("PRAGMA busy_timeout=10000")
-                    self._pid = os.getpid()
-                conn = self._conn
-                if not write:
-                    return fn(conn)
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    result = fn(conn)
-                    conn.execute("COMMIT")
-                except BaseException:
-                    if conn.in_transaction:
-                        rollback(conn)
-                    raise
-                return result
-
-        return disk_link(self.path.parent).call(run)
+        return self._db.run(fn, write)
 
     @staticmethod
     def _live(conn, kind: str, name: str) -> str | None:

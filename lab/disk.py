@@ -116,3 +116,71 @@ class DiskLink:
 def disk_link(directory: Path) -> DiskLink:
     """The process's link for `directory` (the data directory)."""
     return DiskLink(Path(directory))
+
+
+class ProcessConnection:
+    """The one SQLite connection a process holds to `path` (the meters, the session store, the
+    board, the worker copies), opened by `open_(path)` on first use in each process, and used one
+    thread at a time.
+
+    A connection never crosses a fork. A process forked from one that has it open (a background job
+    forked from a web worker) must not inherit it mid-statement: SQLite's per-process lock
+    bookkeeping, copied while another thread was writing, made about one job in 30 fail its first
+    write with "database is locked". So a fork waits for the connection to be idle, and the child
+    leaves the inherited connection alone: never used, and never closed (closing it in the child
+    could release the child's own POSIX locks, or wait on a mutex another thread held at the fork).
+    """
+
+    def __init__(self, path: Path, open_: Callable[[Path], sqlite3.Connection]):
+        self.path = Path(path)
+        self._open = open_
+        self._conn: sqlite3.Connection | None = None
+        self._pid: int | None = None
+        self._lock = threading.Lock()
+        self._inherited: list[sqlite3.Connection] = []
+        # Methods, not the lock's own: the child replaces `_lock`, and its own forks must use the new one.
+        os.register_at_fork(before=self._before_fork, after_in_parent=self._after_fork_in_parent,
+                            after_in_child=self._forked)
+
+    def _before_fork(self) -> None:
+        self._lock.acquire()
+
+    def _after_fork_in_parent(self) -> None:
+        self._lock.release()
+
+    def _forked(self) -> None:
+        self._lock = threading.Lock()
+        if self._conn is not None:
+            self._inherited.append(self._conn)
+            self._conn = None
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None or self._pid != os.getpid():
+            self._conn, self._pid = self._open(self.path), os.getpid()
+        return self._conn
+
+    def run(self, fn: Callable[[sqlite3.Connection], T], write: bool = False, default: Any = None):
+        """`fn(connection)`, in a transaction if `write`; `default` when the disk refuses (full,
+        read-only)."""
+        def run():
+            with self._lock:
+                conn = self._connection()
+                if not write:
+                    return fn(conn)
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    result = fn(conn)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        rollback(conn)
+                    raise
+                return result
+
+        return disk_link(self.path.parent).call(run, default=default)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None

@@ -51,7 +51,7 @@ from typing import Any
 import redis
 
 from lab.backend import RedisLink, redis_link
-from lab.disk import disk_failure, disk_link, rollback
+from lab.disk import ProcessConnection, disk_failure, disk_link, rollback
 from lab.settings import Settings
 
 RECENT_PER_SESSION = 60
@@ -443,31 +443,8 @@ class SqliteMetrics(MetricsStore):
     def __init__(self, path: Path, visit_idle: float = VISIT_IDLE_SECONDS, max_visits: int = MAX_VISITS):
         super().__init__(visit_idle, max_visits)
         self.path = Path(path)
-        self._conn: sqlite3.Connection | None = None
-        self._pid: int | None = None
-        self._lock = threading.Lock()
+        self._db = ProcessConnection(self.path, self._open)
         self._next_sweep = 0.0
-        self._inherited: list[sqlite3.Connection] = []
-        os.register_at_fork(before=self._before_fork, after_in_parent=self._after_fork_in_parent,
-                            after_in_child=self._after_fork_in_child)
-
-    # A process forked from one that has the database open (a background job forked from a web
-    # worker) must not inherit it mid-statement: SQLite's per-process lock bookkeeping, copied while
-    # the flusher was writing, made about one job in 30 fail its first write with "database is
-    # locked". So a fork waits for the connection to be idle, and the child leaves the inherited
-    # connection alone: never used, and never closed (closing it in the child could release the
-    # child's own POSIX locks, or wait on a mutex another thread held at the fork); it opens its own.
-    def _before_fork(self) -> None:
-        self._lock.acquire()
-
-    def _after_fork_in_parent(self) -> None:
-        self._lock.release()
-
-    def _after_fork_in_child(self) -> None:
-        self._lock = threading.Lock()
-        if self._conn is not None:
-            self._inherited.append(self._conn)
-            self._conn = None
 
     @staticmethod
     def create(path: Path) -> None:
@@ -496,28 +473,20 @@ class SqliteMetrics(MetricsStore):
                     raise
                 time.sleep(0.05)
 
-    def _connection(self) -> sqlite3.Connection:
-        if self._conn is None or self._pid != os.getpid():
-            self.create(self.path)
-            conn = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA busy_timeout=10000")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn, self._pid = conn, os.getpid()
-        return self._conn
+    @classmethod
+    def _open(cls, path: Path) -> sqlite3.Connection:
+        cls.create(path)
+        conn = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout=10000")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
 
     def _execute(self, fn, default=None):
         """`fn(connection)`; `default` when the disk refuses (full, read-only): the meters pause."""
-        def run():
-            with self._lock:
-                return fn(self._connection())
-
-        return disk_link(self.path.parent).call(run, default=default)
+        return self._db.run(fn, default=default)
 
     def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+        self._db.close()
 
     def _apply(self, increments, recent):
         now = time.time()

@@ -29,10 +29,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-import os
 import secrets
 import sqlite3
-import threading
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -40,7 +38,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from lab.backend import RedisLink, redis_link
-from lab.disk import disk_failure, disk_link, rollback
+from lab.disk import ProcessConnection, disk_failure
 from lab.settings import Settings
 from lab.singleflight import HIT, WAITED, Flight, Locker, single_flight
 
@@ -353,48 +351,30 @@ class SqliteSessionStore(SessionStore):
                  lease_seconds: float = LEASE_SECONDS):
         super().__init__(max_sessions, max_bytes, lease_seconds)
         self.path = Path(path)
-        self._conn: sqlite3.Connection | None = None
-        self._pid: int | None = None
-        self._lock = threading.Lock()
+        self._db = ProcessConnection(self.path, self._open)
 
-    def _connection(self) -> sqlite3.Connection:
-        if self._conn is None or self._pid != os.getpid():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA busy_timeout=30000")
-            for attempt in range(50):  # simultaneous first opens by several workers can see "locked" once
-                try:
-                    conn.execute("PRAGMA journal_mode=WAL")
-                    conn.executescript(_SCHEMA)
-                    break
-                except sqlite3.OperationalError as exc:
-                    if attempt == 49 or disk_failure(exc):  # only a busy database is worth another try
-                        raise
-                    time.sleep(0.05)
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA journal_size_limit=67108864")  # large payloads must not leave a huge WAL behind
-            self._conn, self._pid = conn, os.getpid()
-        return self._conn
+    @staticmethod
+    def _open(path: Path) -> sqlite3.Connection:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout=30000")
+        for attempt in range(50):  # simultaneous first opens by several workers can see "locked" once
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.executescript(_SCHEMA)
+                break
+            except sqlite3.OperationalError as exc:
+                if attempt == 49 or disk_failure(exc):  # only a busy database is worth another try
+                    raise
+                time.sleep(0.05)
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA journal_size_limit=67108864")  # large payloads must not leave a huge WAL behind
+        return conn
 
     def _run(self, fn, write: bool = False, default=None):
         """`fn(connection)`, in a transaction if `write`; `default` when the disk refuses (full,
         read-only): like Redis unreachable, data is served without being kept."""
-        def run():
-            with self._lock:
-                conn = self._connection()
-                if not write:
-                    return fn(conn)
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    result = fn(conn)
-                    conn.execute("COMMIT")
-                except BaseException:
-                    if conn.in_transaction:
-                        rollback(conn)
-                    raise
-                return result
-
-        return disk_link(self.path.parent).call(run, default=default)
+        return self._db.run(fn, write, default)
 
     def get(self, session):
         row = self._run(lambda c: c.execute("SELECT payload, meta FROM entries WHERE session = ?",

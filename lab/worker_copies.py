@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import sqlite3
-import threading
 from pathlib import Path
 from typing import Any
 
 from lab.backend import redis_link
-from lab.disk import disk_link
+from lab.disk import ProcessConnection
 from lab.settings import Settings
 
 PREFIX = "lab:copies:"
@@ -65,30 +63,23 @@ class SqliteCopies:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self._conn: sqlite3.Connection | None = None
-        self._pid: int | None = None
-        self._lock = threading.Lock()
+        self._db = ProcessConnection(self.path, self._open)
+
+    @staticmethod
+    def _open(path: Path) -> sqlite3.Connection:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout=10000")
+        conn.execute("CREATE TABLE IF NOT EXISTS copies (name TEXT NOT NULL, pid INTEGER NOT NULL, "
+                     "value TEXT NOT NULL, PRIMARY KEY (name, pid)) WITHOUT ROWID")
+        return conn
 
     def _run(self, sql: str, args=()) -> list:
         """The rows of `sql`; none when the disk refuses (full, read-only)."""
-        def run():
-            with self._lock:
-                if self._conn is None or self._pid != os.getpid():
-                    self.path.parent.mkdir(parents=True, exist_ok=True)
-                    conn = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
-                    conn.execute("PRAGMA busy_timeout=10000")
-                    conn.execute("CREATE TABLE IF NOT EXISTS copies (name TEXT NOT NULL, pid INTEGER NOT NULL, "
-                                 "value TEXT NOT NULL, PRIMARY KEY (name, pid)) WITHOUT ROWID")
-                    self._conn, self._pid = conn, os.getpid()
-                return self._conn.execute(sql, args).fetchall()
-
-        return disk_link(self.path.parent).call(run, default=[])
+        return self._db.run(lambda conn: conn.execute(sql, args).fetchall(), default=[])
 
     def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+        self._db.close()
 
     def publish(self, name: str, pid: int, value: Any) -> None:
         self._run("INSERT INTO copies (name, pid, value) VALUES (?, ?, ?) "
