@@ -23,7 +23,7 @@ def in_bytes(text: str) -> float:
 
 def readings(page, side: str, count: int):
     wait_for_element(page, f"#{P}-grow-{side}-graph .js-plotly-plot",
-                     "el.data && el.data[0].x.length === arg", count, timeout=20_000)
+                     "el.data && el.data.length > 0 && el.data[0].x && el.data[0].x.length === arg", count, timeout=20_000)
 
 
 def test_sl001_page_renders(page, server):
@@ -75,6 +75,7 @@ def test_sl003_clientside_unit_changes_make_no_server_request(page, server):
     assert page.inner_text(f"#lab-meters-{P}-unit-client .lab-meter-recomputes .lab-meter-value") == "0"
     assert sum(f"{P}-unit-server" in body for body in sent) == 3
     assert not any(f"{P}-unit-client" in body for body in sent)
-    same = "JSON.stringify(el.data[0].y) === JSON.stringify(document.querySelector(arg).data[0].y)"
+    same = ("(el.data || []).length > 0 && (document.querySelector(arg).data || []).length > 0 && "
+            "JSON.stringify(el.data[0].y) === JSON.stringify(document.querySelector(arg).data[0].y)")
     wait_for_element(page, f"#{P}-unit-client-graph .js-plotly-plot", same, f"#{P}-unit-server-graph .js-plotly-plot")
     assert page.errors == []
