@@ -78,9 +78,11 @@ def create_navbar() -> dbc.Navbar:
                 ),
                 dbc.NavbarToggler(id="lab-navbar-toggler"),
                 dbc.Collapse(
-                    [dbc.Nav(links, navbar=True, className="me-auto"),
-                     html.Span(id=ids.BADGE, className="lab-badge"),
-                     create_language_switch()],
+                    # Badge and language first: on a wide screen they sit beside the brand, and the
+                    # lessons take a row of their own under them (assets/lab.css, "Navbar").
+                    [html.Span(id=ids.BADGE, className="lab-badge"),
+                     create_language_switch(),
+                     dbc.Nav(links, navbar=True, className="lab-nav-links")],
                     id="lab-navbar-collapse",
                     navbar=True,
                 ),
