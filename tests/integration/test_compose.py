@@ -48,6 +48,10 @@ def test_compose_services():
     assert worker["command"][:4] == ["celery", "-A", "app:celery_app", "worker"]
     assert worker["environment"]["REDIS_URL"] == app["environment"]["REDIS_URL"]
     assert worker["depends_on"] == {"redis": {"condition": "service_healthy"}}
+    for service in (app, worker):  # SECRET_KEY unset: both read the key the first one writes there
+        assert service["environment"]["DATA_DIR"] == "/app/.lab-data"
+        assert service["volumes"] == ["lab-data:/app/.lab-data"]
+    assert "lab-data" in COMPOSE["volumes"]
     for name, service in services.items():  # the schema does not catch a dangling depends_on
         assert set(service.get("depends_on", {})) <= set(services), name
 
