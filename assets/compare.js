@@ -31,6 +31,8 @@
     if (!text) { return text; }
     var m = /^(\d+) users pick a shop at once$/.exec(text);
     if (m) { return t("%(count)s users pick a shop at once", { count: m[1] }); }
+    m = /^(\d+) users ask for a different report each$/.exec(text);
+    if (m) { return t("%(count)s users ask for a different report each", { count: m[1] }); }
     m = /^(asking gunicorn for|restoring) (\d+) workers?$/.exec(text);
     if (m) {
       return m[1] === "restoring" ? t("restoring %(workers)s", { workers: workers(+m[2]) })
@@ -91,11 +93,17 @@
     return Math.ceil(2 * users / w) + per + 6 * per;
   }
 
+  // Rounds of the step lesson 8's crowd waits for at W workers (at most 8 users, each a different
+  // report): plain callbacks W at a time; Diskcache and Celery (4 at a time) about two between them.
+  function offloadRounds(users, w) {
+    return Math.ceil(Math.min(users, 8) / w) + 2;
+  }
+
   function estimate(users, counts, rows, step) {
     if (!users || !counts || !counts.length) { return t("Choose at least one worker count."); }
-    var rounds = counts.reduce(function (sum, w) { return sum + stepRounds(users, w); }, 0);
+    var rounds = counts.reduce(function (sum, w) { return sum + stepRounds(users, w) + offloadRounds(users, w); }, 0);
     var perRound = 0.8 + (rows >= 100000 ? 1.5 : 0);  // visits, reading the instruments, big tables
-    var seconds = rounds * step + 7 * counts.length * perRound;
+    var seconds = rounds * step + 7 * counts.length * perRound + 4 * counts.length;  // + the crowd's set-up
     var text = seconds < 90 ? Math.round(seconds / 5) * 5 + " s"
                             : window.labHelpers.localize((seconds / 60).toFixed(1)) + " min";
     return t("About %(time)s: %(rounds)s rounds of the %(step)s s step (STEP_SECONDS), fewer with more workers.",

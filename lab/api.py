@@ -8,7 +8,7 @@
     POST /api/workers         {"count": N}: ask gunicorn for N workers              (guarded)
     POST /api/cache/clear     empty the shared server cache                         (guarded)
     GET  /api/compare         the comparison's progress and its latest result
-    POST /api/compare         {"users", "workers": [..], "rows"}: start a comparison  (guarded)
+    POST /api/compare         {"users", "workers": [..], "rows", "offload"}: start one  (guarded)
     POST /api/compare/cancel  stop the running comparison after its current step    (guarded)
     GET  /api/compare/latest.json, /api/compare/latest.csv: the latest result, to download
 
@@ -157,11 +157,13 @@ def get_comparison():
 def start_comparison():
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return _json({"error": 'send {"users": 8, "workers": [1, 4], "rows": 10000} (every field optional)'}, 400)
+        return _json({"error": 'send {"users": 8, "workers": [1, 4], "rows": 10000, "offload": true} '
+                             '(every field optional)'}, 400)
     defaults = Config()
     try:
         config = Config(body.get("users", defaults.users), tuple(body.get("workers", defaults.workers)),
-                        body.get("rows", defaults.rows), tuple(body.get("patterns", defaults.patterns)))
+                        body.get("rows", defaults.rows), tuple(body.get("patterns", defaults.patterns)),
+                        body.get("offload", defaults.offload))
     except TypeError:
         return _json({"error": "workers and patterns must be lists"}, 400)
     try:

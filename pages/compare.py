@@ -23,6 +23,7 @@ from components.lesson import explain, section, takeaways, toggle
 from components.worker_strip import ids as strip_ids
 from lab.compare import runs
 from lab.compare import workload as w
+from lab.background import MODES as OFFLOAD_MODES
 from lab.compare.findings import findings
 from lab.compare.patterns import BY_SLUG, PAGE_PATTERN, PATTERNS
 from lab.compare.runner import Config
@@ -174,6 +175,71 @@ def charts(result: dict) -> go.Figure:
     return figure
 
 
+def offload_table(rows: list[dict]) -> html.Table:
+    """Lesson 8's crowd: one row per way × worker count, the ways grouped like the patterns above."""
+    order = {mode: i for i, mode in enumerate(OFFLOAD_MODES)}
+    ordered = sorted(rows, key=lambda r: (order[r["mode"]], r["workers"]))
+    body = []
+    for i, row in enumerate(ordered):
+        group = [r for r in ordered if r["mode"] == row["mode"]]
+        first = row is group[0]
+        busy = row["web_workers_busy"]
+        served = _("%(served)s/%(users)s", served=row["served"], users=row["users"])
+        body.append(html.Tr(([html.Td(dcc.Link(_(row["label"]), href=row["lesson"]), rowSpan=len(group),
+                                      className="cmp-pattern")] if first else []) + [
+            html.Td(row["workers"], className="cmp-num"),
+            html.Td(mark(row["served"] == row["users"], served, served)),
+            html.Td(mark(busy == 0, _("none"), _("%(busy)s of %(live)s", busy=busy, live=row["live_workers"]))),
+            html.Td(_ms(row["cheap_p95_ms"]), className="cmp-num cmp-strong",
+                    title=_("max %(max)s", max=_ms(row["cheap_max_ms"]))),
+            html.Td(human_duration(row["seconds"] * 1000), className="cmp-num"),
+        ], className="cmp-group-start" if first and i else None))
+    head = [_("Where the step ran"), _("Workers"), _("Users served"), _("Web workers busy"),
+            _("Cheap callback p95"), _("Took")]
+    return html.Table([html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(body)],
+                      className="table cmp-table cmp-offload")
+
+
+def offload_chart(rows: list[dict], counts: list[int]) -> go.Figure:
+    """What a cheap callback waited (p95) beside the crowd, per way and worker count (log scale)."""
+    figure = go.Figure()
+    modes = [m for m in OFFLOAD_MODES if any(r["mode"] == m for r in rows)]
+    for n, count in enumerate(counts):
+        mine = {r["mode"]: r for r in rows if r["workers"] == count}
+        figure.add_bar(x=[_(OFFLOAD_MODES[m]) for m in modes], y=[(mine.get(m) or {}).get("cheap_p95_ms") for m in modes],
+                       name=ngettext("%(num)s worker", "%(num)s workers", count),
+                       marker_color=WORKER_COLORS[n % len(WORKER_COLORS)],
+                       hovertemplate="%{x}: %{y:,} ms<extra>" + f"{count} W</extra>")
+    figure.update_yaxes(type="log", dtick=1, tickformat="~s")
+    figure.update_layout(template=style.TEMPLATE, barmode="group", height=320,
+                         title={"text": _("What a cheap callback waited meanwhile, p95 (ms)"), "x": 0.5},
+                         margin={"l": 60, "r": 10, "t": 60, "b": 40},
+                         legend={"orientation": "h", "y": 1.02, "x": 0, "yanchor": "bottom"})
+    return figure
+
+
+def offload_view(result: dict):
+    offload = result.get("offload") or {}
+    rows = offload.get("rows", [])
+    if not rows:
+        why = offload.get("missing") or _("this run predates it")
+        return html.P(_("Lesson 8's crowd is not in this run: %(why)s.", why=_(why)), className="lab-figure-note mt-3")
+    step = decimal(rows[0]["step_seconds"])
+    return html.Div([
+        html.H3(_("Off the web workers: the same crowd, the step in three places"), className="cmp-subhead"),
+        html.P(_("At each worker count, %(users)s users each ask at once for a different report (a %(step)s s step, "
+                 "nothing cached), while a cheap callback is asked every 0.2 s. In plain callbacks the step occupies "
+                 "the web workers; as a background callback it runs in Diskcache job processes or on a Celery "
+                 "worker, and the web workers stay free.", users=rows[0]["users"], step=step),
+               className="lab-figure-note"),
+        html.Div(offload_table(rows), className="lab-card p-0 table-responsive"),
+        html.Div(dcc.Graph(figure=offload_chart(rows, result["config"]["workers"]), config={"displayModeBar": False}),
+                 className="lab-graph mt-3"),
+        html.P(_("Not in this run: %(why)s.", why=_(offload["missing"])), className="lab-figure-note mt-2")
+        if offload.get("missing") else None,
+    ], className="mt-4")
+
+
 def results_view(result: dict | None):
     if not result:
         return html.Div([html.Strong(_("Not measured yet.")), " ",
@@ -193,6 +259,7 @@ def results_view(result: dict | None):
                  "worker; waited p95: what a user waited for an answer, queueing included."),
                className="lab-figure-note mt-2"),
         html.Div(dcc.Graph(figure=charts(result), config={"displayModeBar": False}), className="lab-graph mt-3"),
+        offload_view(result),
     ])
 
 
@@ -238,7 +305,8 @@ def _progress():
         dbc.Progress(id=ids.bar, value=0, label="", striped=True, className="cmp-bar"),
         html.Div(id=ids.now, className="cmp-now"),
         html.Div(id=ids.message),
-        dcc.Store(id=ids.labels, data={p.slug: _(p.label) for p in PATTERNS}),
+        dcc.Store(id=ids.labels, data={**{p.slug: _(p.label) for p in PATTERNS},
+                                       **{f"offload-{mode}": _(label) for mode, label in OFFLOAD_MODES.items()}}),
     ], className="lab-card mt-3")
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lab.i18n import _, decimal, ngettext
-from lab.sizes import human_bytes
+from lab.sizes import human_bytes, human_duration
 
 GOOD, BAD, NOTE = "good", "bad", "note"
 
@@ -67,8 +67,39 @@ def findings(result: dict) -> list[Finding]:
                                      "fewer up.", down=decimal(s["bytes_down"] / a["bytes_down"]),
                                      small=human_bytes(a["bytes_down"]), big=human_bytes(s["bytes_down"]),
                                      rows=decimal(s["rows"]), up=decimal(s["bytes_up"] / max(a["bytes_up"], 1)))))
+    found += offload_findings(result)
     for row in _rows(result, "session")[-1:]:
         found.append(Finding(GOOD, _("The per-session cache ran the step %(runs)s times for %(users)s sessions, "
                                      "and no callback sent more than %(most)s up.", runs=row["executions"],
                                      users=row["users"], most=human_bytes(row["max_up"]))))
+    return found
+
+
+def offload_findings(result: dict) -> list[Finding]:
+    """Lesson 8's crowd at the largest worker count it ran: what the cheap callback waited with the
+    step on the web workers, and with it off them."""
+    offload = result.get("offload") or {}
+    rows = offload.get("rows", [])
+    found: list[Finding] = []
+    if rows:
+        most = max(r["workers"] for r in rows)
+        ways = {r["mode"]: r for r in rows if r["workers"] == most}
+        plain = ways.get("plain")
+        for mode, row in ways.items():
+            if mode == "plain" or plain is None or row["cheap_p95_ms"] is None or plain["cheap_p95_ms"] is None:
+                continue
+            tone = GOOD if row["cheap_p95_ms"] < plain["cheap_p95_ms"] else NOTE
+            found.append(Finding(tone, _(
+                "At %(workers)s, while %(users)s users each waited for a different report, a cheap callback waited "
+                "%(off)s (p95) with the step on %(way)s, and %(on)s with it in plain callbacks, which kept "
+                "%(busy)s of %(live)s web workers busy.", workers=_workers(most), users=row["users"],
+                off=human_duration(row["cheap_p95_ms"]), way=_(row["label"]), on=human_duration(plain["cheap_p95_ms"]),
+                busy=plain["web_workers_busy"], live=plain["live_workers"])))
+        for row in rows:
+            if row["served"] < row["users"]:
+                found.append(Finding(BAD, _("%(way)s at %(workers)s: only %(served)s of %(users)s users got their "
+                                            "report.", way=_(row["label"]), workers=_workers(row["workers"]),
+                                            served=row["served"], users=row["users"])))
+    if offload.get("missing"):
+        found.append(Finding(NOTE, _("Lesson 8's crowd is not in this run: %(why)s.", why=_(offload["missing"]))))
     return found

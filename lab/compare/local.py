@@ -28,12 +28,13 @@ def private_redis() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def local_lab(workers: int, step_seconds: float, redis_url: str | None = None) -> Iterator[str]:
-    """`gunicorn app:server` on 127.0.0.1 with `workers` workers; yields its base URL once every
-    worker is live."""
+def local_lab(workers: int, step_seconds: float, redis_url: str | None = None,
+              secret: str | None = None) -> Iterator[str]:
+    """`gunicorn app:server` on 127.0.0.1 with `workers` workers (and SECRET_KEY=`secret` when given);
+    yields its base URL once every worker is live."""
+    env = {"STEP_SECONDS": f"{step_seconds:g}", **({"SECRET_KEY": secret} if secret else {})}
     with tempfile.TemporaryDirectory(prefix="lab-compare-") as data_dir:
-        server = LabServer(PROJECT_DIR, Path(data_dir), free_port(), "127.0.0.1", workers, redis_url,
-                           {"STEP_SECONDS": f"{step_seconds:g}"}, None)
+        server = LabServer(PROJECT_DIR, Path(data_dir), free_port(), "127.0.0.1", workers, redis_url, env, None)
         server.start()
         try:
             server.wait_ready()

@@ -1,4 +1,5 @@
-"""A comparison's result as a terminal table and as CSV (one line per pattern × worker count)."""
+"""A comparison's result as a terminal table and as CSV (one line per pattern × worker count, then
+one per way of running lesson 8's crowd × worker count, its pattern named `offload-<way>`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from lab.sizes import human_bytes, human_duration
 
 COLUMNS = ("pattern", "label", "workers", "users", "shops", "rows", "correct", "right", "readings", "isolated",
            "leaks", "empty", "failed", "executions", "callbacks", "bytes_up", "bytes_down", "max_up",
-           "p50_ms", "p95_ms", "errors", "seconds", "workers_used")
+           "p50_ms", "p95_ms", "errors", "seconds", "workers_used",
+           "served", "web_workers_busy", "live_workers", "cheap_p95_ms", "cheap_max_ms")
+OFFLOAD_COLUMNS = ("label", "workers", "users", "served", "failed", "web_workers_busy", "live_workers",
+                   "cheap_p95_ms", "cheap_max_ms", "seconds")
 
 
 def flat(row: dict) -> dict:
@@ -21,12 +25,22 @@ def flat(row: dict) -> dict:
             "workers_used": len(row.get("pids", []))}
 
 
+def flat_offload(row: dict) -> dict:
+    return {"pattern": f"offload-{row['mode']}", **{k: row[k] for k in OFFLOAD_COLUMNS}}
+
+
+def offload_rows(result: dict) -> list[dict]:
+    return (result.get("offload") or {}).get("rows", [])
+
+
 def csv_text(result: dict) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in result.get("rows", []):
         writer.writerow(flat(row))
+    for row in offload_rows(result):
+        writer.writerow(flat_offload(row))
     return out.getvalue()
 
 
@@ -54,10 +68,24 @@ def table(result: dict) -> str:
             str(row["executions"]), str(row["callbacks"]), human_bytes(row["bytes_up"]), human_bytes(row["bytes_down"]),
             _ms(row["p50_ms"]), _ms(row["p95_ms"]), str(row["errors"] + row["unanswered"]),
         ))
-    widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
-    text = ["  ".join(cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(line))
+    text = [describe(result), "", *_aligned(lines)]
+    offload = result.get("offload") or {}
+    if offload.get("rows"):
+        lines = [("off the web workers", "W", "served", "web workers busy", "cheap p95", "cheap max", "took")]
+        for row in offload["rows"]:
+            lines.append((row["label"], str(row["workers"]), f"{row['served']}/{row['users']}",
+                          f"{row['web_workers_busy']} of {row['live_workers']}", _ms(row["cheap_p95_ms"]),
+                          _ms(row["cheap_max_ms"]), f"{row['seconds']:.1f} s"))
+        text += ["", *_aligned(lines)]
+    if offload.get("missing"):
+        text += ["", f"lesson 8's crowd: {offload['missing']}"]
+    return "\n".join(text)
+
+
+def _aligned(lines: list[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
+    return ["  ".join(cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(line))
             for line in lines]
-    return "\n".join([describe(result), "", *text])
 
 
 def _ms(value: float | None) -> str:

@@ -14,6 +14,10 @@ waits until exactly that many workers are live; for each pattern it then plays o
    bytes up and down on the wire, each call's time and worker) and judges every reading
    (`judge.judge`).
 
+After the patterns, at the same worker count, it fires lesson 8's crowd once per way of running the
+step (`offload`: on the web workers, on Diskcache job processes, on a Celery worker): who got their
+report, how many web workers the step occupied, and what a cheap callback waited meanwhile.
+
 At the end it restores the worker count it found. It runs outside gunicorn's workers (a process
 of its own), so a round at 1 worker measures that worker, not the runner.
 """
@@ -26,6 +30,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Callable
 
 from lab.compare import workload as w
+from lab.compare.offload import NO_KEY, NOT_ASKED, Offload, crowd_users, offload_round
 from lab.i18n import _
 from lab.compare.client import Callback, CallbackGraph, Lab, LabError, Renderer, Reply, parse_props
 from lab.compare.judge import Reading, figures, judge, percentile
@@ -45,6 +50,7 @@ class Config:
     workers: tuple[int, ...] = (1, 4)
     rows: int = w.DEFAULT_ROWS
     patterns: tuple[str, ...] = tuple(p.slug for p in PATTERNS)
+    offload: bool = True  # lesson 8's crowd too, at each worker count (see `offload`)
 
     def checked(self, max_workers: int) -> Config:
         """The same config, or ValueError with a message fit to show the instructor."""
@@ -60,7 +66,9 @@ class Config:
             raise ValueError(_("name each pattern once"))
         for slug in self.patterns:
             pattern_named(slug)
-        return Config(self.users, workers, self.rows, tuple(self.patterns))
+        if not isinstance(self.offload, bool):
+            raise ValueError(_("offload must be true or false"))
+        return Config(self.users, workers, self.rows, tuple(self.patterns), self.offload)
 
     def as_dict(self) -> dict:
         return {**asdict(self), "workers": list(self.workers), "patterns": list(self.patterns)}
@@ -91,8 +99,10 @@ class Round:
 
 
 def run_comparison(lab: Lab, config: Config, on_progress: Callable[[Progress], None] = lambda p: None,
-                   cancelled: Callable[[], bool] = lambda: False) -> dict:
-    """Play every round of `config` against `lab`; returns the result document (see `result_rows`)."""
+                   cancelled: Callable[[], bool] = lambda: False, offload: Offload | None = None) -> dict:
+    """Play every round of `config` against `lab`; returns the result document (see `result_row`
+    and `offload.offload_row`). Lesson 8's crowd runs only with `config.offload` and an `offload`
+    (the lab's signing key); otherwise the result says why it is missing."""
     started = time.time()
     health = lab.health()
     if not health.get("instruments", True):
@@ -105,9 +115,12 @@ def run_comparison(lab: Lab, config: Config, on_progress: Callable[[Progress], N
     graph = lab.dependencies()
     users = w.scripted_users(config.users)
     expected_fp = {shop: w.expected_fingerprint(shop, config.rows) for shop in {u.shop for u in users}}
-    total = len(counts) * len(config.patterns)
+    modes = offload.modes() if offload and config.offload else ()
+    step = float(health.get("step_seconds") or 0)
+    total = len(counts) * (len(config.patterns) + len(modes))
     done = 0
     rows: list[dict] = []
+    offload_rows: list[dict] = []
 
     def check_cancel() -> None:
         if cancelled():
@@ -128,6 +141,13 @@ def run_comparison(lab: Lab, config: Config, on_progress: Callable[[Progress], N
                 rows.append(result_row(lab, played, expected_fp, config.rows))
                 done += 1
                 on_progress(Progress(done, total, count, slug, "done"))
+            for mode in modes:
+                check_cancel()
+                on_progress(Progress(done, total, count, f"offload-{mode}",
+                                     f"{crowd_users(config.users)} users ask for a different report each"))
+                offload_rows.append(offload_round(lab, offload, mode, count, config.users, step))
+                done += 1
+                on_progress(Progress(done, total, count, f"offload-{mode}", "done"))
     finally:
         if gunicorn and len(lab.health()["workers"]) != before:
             on_progress(Progress(done, total, before, None, f"restoring {before} worker{'s' * (before > 1)}"))
@@ -143,7 +163,17 @@ def run_comparison(lab: Lab, config: Config, on_progress: Callable[[Progress], N
                 "workers_before": before},
         "shops": {u.shop: sum(x.shop == u.shop for x in users) for u in users},
         "rows": rows,
+        "offload": {"rows": offload_rows, "missing": _offload_missing(config, offload)},
     }
+
+
+def _offload_missing(config: Config, offload: Offload | None) -> str | None:
+    """Why lesson 8's crowd, or part of it, is not in the result (None: nothing is missing)."""
+    if not config.offload:
+        return NOT_ASKED
+    if offload is None:
+        return NO_KEY
+    return offload.skipped
 
 
 def play_round(lab: Lab, graph: CallbackGraph, slug: str, count: int, users: list[w.User], rows: int) -> Round:

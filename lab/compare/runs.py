@@ -29,6 +29,7 @@ import time
 
 from lab.board import Board, board_for
 from lab.i18n import _
+from lab.compare.offload import modes_expected
 from lab.compare.runner import Config
 from lab.settings import MAX_WORKERS, PROJECT_DIR, Settings
 
@@ -65,7 +66,7 @@ def start(settings: Settings, config: Config) -> dict:
     if not board.claim(RUN_CLAIM, run_id, CLAIM_SECONDS):
         raise RunRefused(_busy_message(board), busy=True)
     progress = {"id": run_id, "status": "starting", "started_at": time.time(), "updated_at": time.time(),
-                "config": config.as_dict(), "done": 0, "total": len(config.workers) * len(config.patterns),
+                "config": config.as_dict(), "done": 0, "total": total_rounds(config, bool(settings.redis_url)),
                 "workers": None, "pattern": None, "phase": "starting the runner", "error": None}
     board.put(PROGRESS, progress)
     board.delete(CANCEL)
@@ -73,7 +74,7 @@ def start(settings: Settings, config: Config) -> dict:
         process = subprocess.Popen(
             [sys.executable, "-m", "lab.compare", "--publish", run_id, "--users", str(config.users),
              "--workers", ",".join(map(str, config.workers)), "--rows", str(config.rows),
-             "--patterns", ",".join(config.patterns)],
+             "--patterns", ",".join(config.patterns), "--offload" if config.offload else "--no-offload"],
             cwd=PROJECT_DIR, env=os.environ.copy(), stdin=subprocess.DEVNULL)
     except OSError as exc:
         board.put(PROGRESS, {**progress, "status": "failed", "error": f"the runner did not start: {exc}"})
@@ -81,6 +82,12 @@ def start(settings: Settings, config: Config) -> dict:
         raise RunRefused(_("The runner did not start: %(error)s", error=exc)) from None
     threading.Thread(target=process.wait, name="lab-compare-reaper", daemon=True).start()
     return progress
+
+
+def total_rounds(config: Config, redis: bool) -> int:
+    """The rounds a run will play: every pattern, then each way of lesson 8's crowd, per worker count
+    (the runner reports the exact total once it knows whether a Celery worker answers)."""
+    return len(config.workers) * (len(config.patterns) + (modes_expected(redis) if config.offload else 0))
 
 
 def _busy_message(board: Board) -> str:

@@ -42,6 +42,9 @@ def test_comp001_run_progress_table_and_overview(page, server):
     assert "Module-level global" in table and "Per-session server cache" in table
     assert "leaked" in page.inner_text("#compare-results .cmp-table tbody tr:nth-child(2)")
     wait_for_element(page, "#compare-results .js-plotly-plot", "(el.data || []).length >= 4")
+    crowd = page.inner_text("#compare-results .cmp-offload")  # lesson 8's crowd, at the same worker count
+    assert "Plain callback" in crowd and "Background: Diskcache" in crowd and "1 of 1" in crowd and "none" in crowd
+    assert "3/3" in crowd and "cheap callback waited" in page.inner_text("#compare-results .cmp-findings")
     assert not page.is_disabled("#compare-run")
 
     page.click(".lab-navbar a[href='/']")

@@ -148,6 +148,28 @@ def test_celery_worker_runs_the_jobs_beside_gunicorn(redis_lab):
 
 
 @pytest.mark.redis
+def test_the_comparison_runs_the_crowd_on_celery_too(redis_lab):
+    """A run started from /compare on a lab with Redis and its Celery worker: lesson 8's crowd
+    three ways at the same worker count; only the plain way occupies web workers."""
+    started = redis_lab.post("/api/compare", json={"users": 4, "workers": [3], "rows": 1000, "patterns": ["once"]})
+    assert started.status_code == 202, started.text
+    assert started.json()["progress"]["total"] == 1 + 3
+    deadline = time.monotonic() + 120
+    while (progress := redis_lab.get("/api/compare").json()["progress"])["status"] not in {"done", "failed", "lost"}:
+        assert time.monotonic() < deadline, progress
+        time.sleep(0.3)
+    assert progress["status"] == "done" and progress["done"] == progress["total"] == 4, progress
+    offload = redis_lab.get("/api/compare/latest.json").json()["offload"]
+    ways = {row["mode"]: row for row in offload["rows"]}
+    assert set(ways) == {lesson.PLAIN, lesson.DISKCACHE, lesson.CELERY} and offload["missing"] is None, offload
+    assert all(row["served"] == 4 and row["workers"] == 3 == row["live_workers"] for row in ways.values()), ways
+    assert ways[lesson.PLAIN]["web_workers_busy"] == 3, "4 different reports on 3 web workers: all busy"
+    assert ways[lesson.DISKCACHE]["web_workers_busy"] == ways[lesson.CELERY]["web_workers_busy"] == 0
+    plain, celery = ways[lesson.PLAIN]["cheap_p95_ms"], ways[lesson.CELERY]["cheap_p95_ms"]
+    assert plain >= STEP * 1000 * 0.75 and celery < STEP * 1000 / 2, ways  # the pings waited for a step, or not
+
+
+@pytest.mark.redis
 def test_stopping_the_lab_stops_its_celery_worker(module_server, redis_server):
     server = module_server(workers=2, redis_url=redis_server.fresh_db_url(), env={"STEP_SECONDS": "0.2"},
                            argv=lambda port: [sys.executable, "app.py", "--workers", "2", "--port", str(port)])

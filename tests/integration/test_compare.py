@@ -96,7 +96,15 @@ def test_a_run_started_from_the_lab_at_one_worker(lab_server):
     assert latest["rows"][1]["executions"] == 3 and latest["rows"][0]["pids"] == server.health()["workers"]
     assert server.get("/api/compare/latest.json").json()["id"] == latest["id"]
     csv = server.get("/api/compare/latest.csv")
-    assert csv.headers["Content-Type"].startswith("text/csv") and len(csv.text.strip().split("\n")) == 3
+    assert csv.headers["Content-Type"].startswith("text/csv") and len(csv.text.strip().split("\n")) == 3 + 2
+    # Lesson 8's crowd at the same worker count (filesystem: plain and Diskcache; no Redis, no Celery).
+    offload = server.get("/api/compare/latest.json").json()["offload"]
+    plain, disk = ({r["mode"]: r for r in offload["rows"]}[m] for m in ("plain", "diskcache"))
+    assert offload["missing"] is None and len(offload["rows"]) == 2
+    assert plain["served"] == disk["served"] == 4, offload
+    assert plain["web_workers_busy"] == 1 == plain["live_workers"], "plain callbacks ran the step on the web worker"
+    assert disk["web_workers_busy"] == 0 and disk["step_processes"] >= 1, "Diskcache ran it in job processes"
+    assert plain["cheap_p95_ms"] >= 200 > disk["cheap_p95_ms"], offload  # STEP_SECONDS=0.2: a step's wait at least
 
 
 def test_cancel_stops_the_run_and_keeps_the_count(lab_server):
