@@ -51,7 +51,7 @@ SHOTS = [
     Shot("cache-signal", "/cache-signal", clicks=("#cache-signal-crowd-fire",), settle=4.0,
          scroll_to="#cache-signal-crowd-view"),
     Shot("session-cache", "/session-cache", scroll_to="#session-cache-try"),
-    Shot("compare", "/compare"),
+    Shot("compare", "/compare", settle=4.0, scroll_to="#compare-results .cmp-meta", block="start"),
 ]
 
 
