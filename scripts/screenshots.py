@@ -8,6 +8,9 @@ learner would do first so the meters show something, and writes
 
     python scripts/screenshots.py                       # every page, both languages
     python scripts/screenshots.py --pages home --langs es --out /tmp/shots
+
+The comparison's picture shows its latest run: photograph a lab where one has run (`--url`), or it
+shows the top of the page.
 """
 
 from __future__ import annotations
@@ -67,7 +70,10 @@ def take(browser, base: str, shot: Shot, lang: str, out: Path) -> Path:
         for selector in shot.clicks:
             tab.click(selector)
             time.sleep(shot.settle)
-        if shot.scroll_to:
+        if shot.scroll_to and tab.locator(shot.scroll_to).count() == 0:
+            print(f"  {shot.path}: nothing matches {shot.scroll_to} (the comparison has not run on this lab?): "
+                  "photographing the top", file=sys.stderr)
+        elif shot.scroll_to:
             tab.locator(shot.scroll_to).first.scroll_into_view_if_needed()
             tab.locator(shot.scroll_to).first.evaluate("(el, block) => el.scrollIntoView({block})", shot.block)
             time.sleep(0.3)
