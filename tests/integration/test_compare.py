@@ -123,7 +123,7 @@ def test_cancel_stops_the_run_and_keeps_the_count(lab_server):
 
 
 @pytest.mark.parametrize("body", [{"users": 1}, {"users": "8"}, {"workers": [0]}, {"workers": [1, 2, 3, 4, 6]},
-                                  {"rows": 123}, {"patterns": ["nope"]}, {"workers": 3}, [1]])
+                                  {"rows": 123}, {"patterns": ["nope"]}, {"workers": 3}, {"offload": "yes"}, [1]])
 def test_bad_requests_are_refused_and_start_nothing(lab_server, body):
     server = lab_server(workers=1)
     response = server.post("/api/compare", json=body)
