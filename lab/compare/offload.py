@@ -15,7 +15,7 @@ part out and says why.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lab import background as lesson
 from lab.compare.client import Lab
@@ -35,7 +35,7 @@ class Offload:
     """What the runner needs to fire the crowd: the lab's signing key, and whether a Celery worker
     answers (the Celery way is left out, with a note, when none does)."""
 
-    secret: str
+    secret: str = field(repr=False)
     celery: bool = False
     skipped: str | None = None  # why the Celery way is left out, when it is
 
