@@ -25,7 +25,7 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 
 from lab.backend import RedisLink, redis_link
-from lab.disk import ProcessConnection, disk_link
+from lab.disk import ProcessConnection, connect, disk_link
 from lab.settings import Settings
 
 
@@ -134,9 +134,7 @@ class SqliteBoard(Board):
     @classmethod
     def _open(cls, path: Path) -> sqlite3.Connection:
         cls.create(path)
-        conn = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA busy_timeout=10000")
-        return conn
+        return connect(path)
 
     @staticmethod
     def create(path: Path) -> None:

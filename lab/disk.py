@@ -118,6 +118,16 @@ def disk_link(directory: Path) -> DiskLink:
     return DiskLink(Path(directory))
 
 
+def connect(path: Path, timeout: float = 10.0) -> sqlite3.Connection:
+    """A process's connection to the SQLite file `path` as the stores use it: its directory made,
+    autocommit (each store opens its own transactions), usable from the thread that holds the
+    ProcessConnection's lock, and waiting up to `timeout` s for another process's write."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+    return conn
+
+
 class ProcessConnection:
     """The one SQLite connection a process holds to `path` (the meters, the session store, the
     board, the worker copies), opened by `open_(path)` on first use in each process, and used one

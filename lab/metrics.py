@@ -51,7 +51,7 @@ from typing import Any
 import redis
 
 from lab.backend import RedisLink, redis_link
-from lab.disk import ProcessConnection, disk_failure, disk_link, rollback
+from lab.disk import ProcessConnection, connect, disk_failure, disk_link, rollback
 from lab.settings import Settings
 
 RECENT_PER_SESSION = 60
@@ -476,8 +476,7 @@ class SqliteMetrics(MetricsStore):
     @classmethod
     def _open(cls, path: Path) -> sqlite3.Connection:
         cls.create(path)
-        conn = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA busy_timeout=10000")
+        conn = connect(path)
         conn.execute("PRAGMA synchronous=NORMAL")
         return conn
 

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from lab.backend import RedisLink, redis_link
-from lab.disk import ProcessConnection, disk_failure
+from lab.disk import ProcessConnection, connect, disk_failure
 from lab.settings import Settings
 from lab.singleflight import HIT, WAITED, Flight, Locker, single_flight
 
@@ -355,9 +355,7 @@ class SqliteSessionStore(SessionStore):
 
     @staticmethod
     def _open(path: Path) -> sqlite3.Connection:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA busy_timeout=30000")
+        conn = connect(path, timeout=30)
         for attempt in range(50):  # simultaneous first opens by several workers can see "locked" once
             try:
                 conn.execute("PRAGMA journal_mode=WAL")

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from lab.backend import redis_link
-from lab.disk import ProcessConnection
+from lab.disk import ProcessConnection, connect
 from lab.settings import Settings
 
 PREFIX = "lab:copies:"
@@ -67,9 +67,7 @@ class SqliteCopies:
 
     @staticmethod
     def _open(path: Path) -> sqlite3.Connection:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA busy_timeout=10000")
+        conn = connect(path)
         conn.execute("CREATE TABLE IF NOT EXISTS copies (name TEXT NOT NULL, pid INTEGER NOT NULL, "
                      "value TEXT NOT NULL, PRIMARY KEY (name, pid)) WITHOUT ROWID")
         return conn
